@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Distillery.Data;
+
+/// <summary>Options for <see cref="DataSource.LoadAsync"/>.</summary>
+public sealed record DataSourceOptions
+{
+    /// <summary>Client to use; when null a client without automatic redirects is created per call. A supplied client
+    /// should have <c>AllowAutoRedirect = false</c> (if it follows redirects itself, the final URL is still checked).</summary>
+    public HttpClient? Http { get; init; }
+
+    /// <summary>Hosts an https:// URL (or a redirect) may point to. Compared case-insensitively.</summary>
+    public IReadOnlyCollection<string> AllowedHosts { get; init; } = ["storage.googleapis.com"];
+
+    /// <summary>Only for tests: also allow http:// and https:// URLs whose host is a loopback address (127.0.0.1, ::1, localhost).</summary>
+    public bool AllowInsecureLoopback { get; init; }
+
+    /// <summary>Size limit of the file, enforced while reading.</summary>
+    public long MaxBytes { get; init; } = RawTableReader.DefaultMaxBytes;
+}
+
+/// <summary>Resolves a user's data spec to a <see cref="RawTable"/>. A spec is one of:
+/// a local path; an <c>https://</c> URL; <c>location:KEY</c> (Google COVID-19 Open Data v3 per-location file).</summary>
+public static partial class DataSource
+{
+    public const string LocationPrefix = "location:";
+    public const int MaxRedirects = 5;
+
+    [GeneratedRegex("^[A-Z]{2}(_[A-Z0-9]+)*$")]
+    private static partial Regex LocationKeyRegex();
+
+    /// <summary>The v3 per-location CSV URL for <paramref name="key"/> (e.g. US_FL); throws for an invalid key.</summary>
+    public static string LocationUrl(string key)
+    {
+        if (key is null || !LocationKeyRegex().IsMatch(key))
+            throw new InvalidInputException(
+                $"invalid location key '{key}': expected a key like US_FL or GB (two capital letters, then optional _PARTS of capitals/digits)");
+        return $"https://storage.googleapis.com/covid19-open-data/v3/location/{key}.csv";
+    }
+
+    /// <summary>True when <paramref name="spec"/> is written as a URL (<c>scheme://...</c>); such specs never name a local file.
+    /// Other prefixes (<see cref="LocationPrefix"/>, later e.g. <c>blob:</c>) are checked before this.</summary>
+    public static bool IsUrl(string spec) =>
+        spec.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(spec, UriKind.Absolute, out _);
+
+    /// <summary>Loads the table named by <paramref name="spec"/>. All bad input (missing file, bad key, refused or failed URL,
+    /// bad CSV) throws <see cref="InvalidInputException"/>.</summary>
+    public static async Task<RawTable> LoadAsync(string spec, DataSourceOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(spec)) throw new InvalidInputException("no data source given");
+        spec = spec.Trim();
+        if (spec.StartsWith(LocationPrefix, StringComparison.OrdinalIgnoreCase))
+            return await LoadUrlAsync(LocationUrl(spec[LocationPrefix.Length..]), options, ct).ConfigureAwait(false);
+        if (IsUrl(spec)) return await LoadUrlAsync(spec, options, ct).ConfigureAwait(false);
+        return LoadFile(spec, options.MaxBytes);
+    }
+
+    /// <summary>Reads a local CSV file.</summary>
+    public static RawTable LoadFile(string path, long maxBytes = RawTableReader.DefaultMaxBytes)
+    {
+        if (!File.Exists(path))
+            throw new InvalidInputException(Directory.Exists(path) ? $"data path is a directory, not a file: {path}" : $"data file not found: {path}");
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (fs.Length > maxBytes) throw RawTableReader.TooLarge(path, maxBytes);
+            return RawTableReader.Read(fs, path, maxBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"could not read data file {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checks <paramref name="url"/> against the rules of <paramref name="options"/>: https only (or loopback http when
+    /// <see cref="DataSourceOptions.AllowInsecureLoopback"/>), host in <see cref="DataSourceOptions.AllowedHosts"/>
+    /// (or loopback when allowed). Returns the parsed URI or throws <see cref="InvalidInputException"/>.</summary>
+    public static Uri CheckUrl(string url, DataSourceOptions options)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            throw new InvalidInputException($"invalid URL: {url}");
+        return CheckUrl(uri, options);
+    }
+
+    private static Uri CheckUrl(Uri uri, DataSourceOptions options)
+    {
+        var loopbackOk = options.AllowInsecureLoopback && IsLoopback(uri);
+        if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && loopbackOk))
+            throw new InvalidInputException($"only https:// URLs are allowed: {uri}");
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+            throw new InvalidInputException($"URLs with user credentials are not allowed: {uri.Scheme}://{uri.Host}{uri.AbsolutePath}");
+        if (!loopbackOk && !options.AllowedHosts.Any(h => string.Equals(h, uri.IdnHost, StringComparison.OrdinalIgnoreCase)))
+            throw new InvalidInputException(
+                $"host '{uri.IdnHost}' is not allowed: {uri} (allowed hosts: {string.Join(", ", options.AllowedHosts)})");
+        return uri;
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>Downloads and parses a CSV from an allowed URL, following at most <see cref="MaxRedirects"/> redirects,
+    /// each checked with the same rules.</summary>
+    public static async Task<RawTable> LoadUrlAsync(string url, DataSourceOptions options, CancellationToken ct = default)
+    {
+        var uri = CheckUrl(url, options);
+        var ownClient = options.Http is null;
+        var http = options.Http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.All })
+        {
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        try
+        {
+            for (var hop = 0; ; hop++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    throw new InvalidInputException($"could not reach URL {uri}: {e.Message}", e);
+                }
+                catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+                {
+                    throw new InvalidInputException($"could not reach URL {uri}: timed out", e);
+                }
+                using (response)
+                {
+                    // A supplied client may have followed redirects itself: check where it ended.
+                    if (response.RequestMessage?.RequestUri is { } final && final != uri)
+                        CheckRedirect(final, uri, options);
+
+                    var code = (int)response.StatusCode;
+                    if (code is >= 300 and < 400 && response.Headers.Location is { } location)
+                    {
+                        if (hop + 1 > MaxRedirects)
+                            throw new InvalidInputException($"too many redirects (more than {MaxRedirects}) from URL {url}");
+                        var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
+                        uri = CheckRedirect(next, uri, options);
+                        continue;
+                    }
+                    if (!response.IsSuccessStatusCode)
+                        throw new InvalidInputException($"URL {uri} returned HTTP {code} ({response.ReasonPhrase ?? response.StatusCode.ToString()})");
+
+                    var source = uri.ToString();
+                    if (response.Content.Headers.ContentLength is long len && len > options.MaxBytes)
+                        throw RawTableReader.TooLarge(source, options.MaxBytes);
+                    var buffer = new MemoryStream();
+                    try
+                    {
+                        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                        await using var limited = new LimitedReadStream(body, [], options.MaxBytes, source);
+                        await limited.CopyToAsync(buffer, 1 << 16, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or IOException)
+                    {
+                        throw new InvalidInputException($"could not download URL {uri}: {e.Message}", e);
+                    }
+                    catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+                    {
+                        throw new InvalidInputException($"could not download URL {uri}: timed out", e);
+                    }
+                    buffer.Position = 0;
+                    return RawTableReader.Read(buffer, source, options.MaxBytes);
+                }
+            }
+        }
+        finally
+        {
+            if (ownClient) http.Dispose();
+        }
+    }
+
+    private static Uri CheckRedirect(Uri next, Uri from, DataSourceOptions options)
+    {
+        try { return CheckUrl(next, options); }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"redirect from {from} refused: {e.Message}", e);
+        }
+    }
+}

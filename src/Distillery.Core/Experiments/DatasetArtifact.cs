@@ -1,0 +1,101 @@
+using Distillery.Data;
+using Distillery.Storage;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distillery.Experiments;
+
+public sealed record FoldSplit(int Fold, int[] TrainIndices, int[] TestIndices);
+
+/// <summary>
+/// What the prepare step stores for a run: the cleaned dataset's description (dataset.json) and its scaled matrix
+/// (rows × features, little-endian float64). Training steps read only this, never the source again.
+/// </summary>
+public sealed record DatasetArtifact
+{
+    public required string Source { get; init; }
+    public required string Target { get; init; }
+    public required int Rows { get; init; }
+    public required int Windows { get; init; }
+    public required int InputDays { get; init; }
+    public required int OutputDays { get; init; }
+    public required IReadOnlyList<string> Features { get; init; }
+    public required double[] Min { get; init; }
+    public required double[] Max { get; init; }
+    public required string FirstDate { get; init; }
+    public required string LastDate { get; init; }
+    public required IReadOnlyList<string> Dates { get; init; }
+    public required int TargetIndex { get; init; }
+    public IReadOnlyList<FoldSplit> Folds { get; init; } = [];
+
+    public static DatasetArtifact From(CleanDataset data, int inputDays, int outputDays, IReadOnlyList<FoldSplit> folds) => new()
+    {
+        Source = data.Source,
+        Target = data.Target,
+        Rows = data.Rows,
+        Windows = Windowing.Count(data.Rows, inputDays, outputDays),
+        InputDays = inputDays,
+        OutputDays = outputDays,
+        Features = data.Features,
+        Min = data.Min,
+        Max = data.Max,
+        FirstDate = data.Dates[0].ToString("yyyy-MM-dd"),
+        LastDate = data.Dates[^1].ToString("yyyy-MM-dd"),
+        Dates = data.Dates.Select(d => d.ToString("yyyy-MM-dd")).ToArray(),
+        TargetIndex = data.TargetIndex,
+        Folds = folds,
+    };
+
+    /// <summary>Target value in patients/day from its scaled value.</summary>
+    public double UnscaleTarget(double scaled) => Min[TargetIndex] + scaled * (Max[TargetIndex] - Min[TargetIndex]);
+
+    public static byte[] EncodeMatrix(double[][] scaled)
+    {
+        var columns = scaled.Length == 0 ? 0 : scaled[0].Length;
+        var bytes = new byte[scaled.Length * columns * sizeof(double)];
+        var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes);
+        for (var r = 0; r < scaled.Length; r++) scaled[r].AsSpan().CopyTo(span.Slice(r * columns, columns));
+        return bytes;
+    }
+
+    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct)
+    {
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
+                   ?? throw new InvalidOperationException($"dataset artifact {layout.DatasetJson} is missing: run the prepare step first");
+        var bytes = await store.ReadAsync(layout.DatasetMatrix, ct)
+                    ?? throw new InvalidOperationException($"dataset matrix {layout.DatasetMatrix} is missing: run the prepare step first");
+        if (bytes.Length != meta.Rows * meta.Features.Count * sizeof(double))
+            throw new InvalidOperationException($"dataset matrix {layout.DatasetMatrix} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
+        return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray());
+    }
+}
+
+/// <summary>Every window of a dataset as float32 tensors: inputs [windows, inputDays, features], targets [windows, outputDays].</summary>
+public sealed class WindowTensors : IDisposable
+{
+    public WindowTensors(DatasetArtifact meta, double[] matrix)
+    {
+        int f = meta.Features.Count, n = meta.Windows, inDays = meta.InputDays, outDays = meta.OutputDays;
+        var x = new float[n * inDays * f];
+        var y = new float[n * outDays];
+        for (var w = 0; w < n; w++)
+        {
+            for (var d = 0; d < inDays; d++)
+                for (var c = 0; c < f; c++)
+                    x[(w * inDays + d) * f + c] = (float)matrix[(w + d) * f + c];
+            for (var d = 0; d < outDays; d++)
+                y[w * outDays + d] = (float)matrix[(w + inDays + d) * f + meta.TargetIndex];
+        }
+        Inputs = tensor(x, [n, inDays, f]);
+        Targets = tensor(y, [n, outDays]);
+    }
+
+    public Tensor Inputs { get; }
+    public Tensor Targets { get; }
+
+    public void Dispose()
+    {
+        Inputs.Dispose();
+        Targets.Dispose();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+
+namespace Distillery.Experiments;
+
+/// <summary>
+/// Every option of a run, with the study's defaults. Serialized camelCase into results.json and accepted as the
+/// JSON body of <c>POST /api/experiments</c>.
+/// </summary>
+public sealed record ExperimentSettings
+{
+    public const string DefaultTarget = "new_hospitalized_patients";
+
+    /// <summary>Data source: a local path, an https URL, <c>location:KEY</c> or <c>blob:datasets/…</c>.
+    /// Null means the embedded default (US_FL).</summary>
+    public string? Data { get; init; }
+    public string Target { get; init; } = DefaultTarget;
+    public int InputDays { get; init; } = 10;
+    public int OutputDays { get; init; } = 14;
+    public int Folds { get; init; } = 5;
+    public int SplitSeed { get; init; } = 22;
+    public int Epochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 1;
+    public double TeacherLr { get; init; } = 1e-4;
+    public double StudentLr { get; init; } = 1e-5;
+    public long Seed { get; init; }
+    /// <summary>Torch threads per training job.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
+    public IReadOnlyList<(string Field, string Problem)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        void Check(bool ok, string field, string problem) { if (!ok) problems.Add((field, problem)); }
+        Check(!string.IsNullOrWhiteSpace(Target), "target", "must name a column");
+        Check(InputDays is >= 1 and <= 365, "inputDays", $"must be between 1 and 365, got {InputDays}");
+        Check(OutputDays is >= 1 and <= 365, "outputDays", $"must be between 1 and 365, got {OutputDays}");
+        Check(Folds is >= 2 and <= 100, "folds", $"must be between 2 and 100, got {Folds}");
+        Check(SplitSeed >= 0, "splitSeed", $"must be ≥ 0, got {SplitSeed}");
+        Check(Epochs is >= 0 and <= 100_000, "epochs", $"must be between 0 and 100000, got {Epochs}");
+        Check(BatchSize is >= 1 and <= 100_000, "batchSize", $"must be ≥ 1, got {BatchSize}");
+        Check(double.IsFinite(TeacherLr) && TeacherLr > 0, "teacherLr", $"must be a finite number > 0, got {TeacherLr}");
+        Check(double.IsFinite(StudentLr) && StudentLr > 0, "studentLr", $"must be a finite number > 0, got {StudentLr}");
+        Check(Seed >= 0, "seed", $"must be ≥ 0, got {Seed}");
+        Check(Threads is >= 1 and <= 256, "threads", $"must be between 1 and 256, got {Threads}");
+        return problems;
+    }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming every invalid field.</summary>
+    public ExperimentSettings Validated()
+    {
+        var problems = Problems();
+        if (problems.Count > 0)
+            throw new InvalidInputException("invalid settings: " + string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}")));
+        return this;
+    }
+}
+
+public static partial class RunIds
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex Pattern();
+
+    public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
+
+    public static string Validate(string? id) => IsValid(id)
+        ? id!
+        : throw new InvalidInputException($"run id '{id}' is invalid: use 1–64 letters, digits, '-' or '_'");
+
+    /// <summary>A sortable id: UTC time plus a short random suffix.</summary>
+    public static string New(DateTime utcNow, Guid guid) => $"{utcNow:yyyyMMdd-HHmmss}-{guid.ToString("N")[..6]}";
+}
