@@ -60,7 +60,10 @@ while IFS= read -r module; do
 done < <(find infra -name '*.bicep' ! -path infra/main.bicep | sort)
 
 echo "infra/verify.sh: checking infra/main.parameters.json against the template"
-if ! python3 - "$template_json" infra/main.parameters.json <<'PY'
+if [[ ! -s "$template_json" ]]; then
+  echo "infra/verify.sh: FAIL: no compiled template to check the parameters file against" >&2
+  failed=1
+elif ! python3 - "$template_json" infra/main.parameters.json <<'PY'
 import json, sys
 template = json.load(open(sys.argv[1]))
 params = json.load(open(sys.argv[2]))["parameters"]

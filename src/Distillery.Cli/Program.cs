@@ -1,1 +1,3 @@
-Console.WriteLine(Distillery.Probe.Run());
+using Distillery.Cli;
+
+return await DistilleryCli.RunAsync(args, Console.Out, Console.Error);

@@ -12,7 +12,7 @@ public static class RawTableReader
     public const long DefaultMaxBytes = 256L << 20;
 
     /// <summary>Bytes inspected at the start of the file to tell text from binary.</summary>
-    internal const int SniffBytes = 8192;
+    public const int SniffBytes = 8192;
 
     /// <summary>Parses <paramref name="stream"/> as CSV. Throws <see cref="InvalidInputException"/> (message starts with
     /// <paramref name="sourceName"/>) for: binary content, an empty file, a wrong delimiter, a duplicate header name,
@@ -41,7 +41,7 @@ public static class RawTableReader
                 string? wrong = h.Contains(';') ? "semicolons (;)" : h.Contains('\t') ? "tabs" : h.Contains('|') ? "pipes (|)" : null;
                 if (wrong != null)
                     throw new InvalidInputException(
-                        $"{sourceName}: the header has a single column '{Shorten(h)}'; the file seems to use {wrong} as the delimiter, but a comma-separated file is expected");
+                        $"{sourceName}: the header has a single column '{Shorten(h)}': the file uses {wrong} as the delimiter, but a comma-separated file is expected");
             }
             if (Array.IndexOf(columns, "date") < 0)
                 throw new InvalidInputException($"{sourceName}: no 'date' column in the header (columns: {ListSample(columns)})");

@@ -53,7 +53,7 @@ public sealed record DatasetArtifact
     {
         var columns = scaled.Length == 0 ? 0 : scaled[0].Length;
         var bytes = new byte[scaled.Length * columns * sizeof(double)];
-        var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes);
+        var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan());
         for (var r = 0; r < scaled.Length; r++) scaled[r].AsSpan().CopyTo(span.Slice(r * columns, columns));
         return bytes;
     }

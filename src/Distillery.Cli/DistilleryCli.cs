@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Text.Json;
+using Distillery.Cli.Hosting;
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Storage;
+using Distillery.Workflow;
+using Microsoft.DurableTask.Client;
+
+namespace Distillery.Cli;
+
+/// <summary>The <c>distillery</c> command line. Exit codes: 0 done, 2 bad input (one line on stderr), 1 anything else.</summary>
+public static class DistilleryCli
+{
+    public const int Ok = 0, Failed = 1, BadInput = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        var o = new CliOptions();
+        var root = new RootCommand("Distillery: distil an LSTM forecaster into a small feed-forward network.");
+
+        var prepareOut = new Option<string>("--out") { Description = "Folder for dataset.json.", Required = true };
+        var prepare = new Command("prepare", "Load and clean a dataset; write OUT/dataset.json.");
+        foreach (var option in o.DataOptions) prepare.Options.Add(option);
+        prepare.Options.Add(prepareOut);
+        prepare.SetAction((result, token) => Guard(stderr, () => PrepareAsync(o, result, result.GetValue(prepareOut)!, stdout, token)));
+
+        var run = new Command("run", "Run the study's experiment (teacher, distilled student and FNN per fold) on the durable in-process host.");
+        foreach (var option in o.RunOptions) run.Options.Add(option);
+        run.SetAction((result, token) => Guard(stderr, () => RunExperimentAsync(o, result, stdout, token)));
+
+        root.Subcommands.Add(prepare);
+        root.Subcommands.Add(run);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            stderr.WriteLine($"error: {parsed.Errors[0].Message}");
+            return BadInput;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
+    }
+
+    /// <summary>One line per failure, never a stack trace.</summary>
+    private static async Task<int> Guard(TextWriter stderr, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (InvalidInputException e)
+        {
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("error: cancelled");
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return Failed;
+        }
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    private static async Task<int> PrepareAsync(CliOptions o, ParseResult result, string outDir, TextWriter stdout, CancellationToken ct)
+    {
+        var settings = new ExperimentSettings
+        {
+            Data = o.DataSpec(result),
+            Target = result.GetValue(o.Target)!,
+            InputDays = result.GetValue(o.InputDays),
+            OutputDays = result.GetValue(o.OutputDays),
+        }.Validated();
+        var steps = new ExperimentSteps(new LocalDirectoryStore(outDir), DataOptions());
+        var data = await steps.LoadCleanAsync(settings, ct);
+        var artifact = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, []);
+        var json = new
+        {
+            artifact.Source, artifact.Target, artifact.Rows, artifact.Windows, artifact.Features,
+            artifact.Min, artifact.Max, artifact.FirstDate, artifact.LastDate,
+        };
+        var store = new LocalDirectoryStore(outDir);
+        await store.WriteJsonAsync("dataset.json", json, ct);
+        stdout.WriteLine($"{artifact.Source}: {artifact.Rows} rows ({artifact.FirstDate} to {artifact.LastDate}), " +
+                         $"{artifact.Features.Count} features, {artifact.Windows} windows → {Path.Combine(store.Root, "dataset.json")}");
+        return Ok;
+    }
+
+    private static async Task<int> RunExperimentAsync(CliOptions o, ParseResult result, TextWriter stdout, CancellationToken ct)
+    {
+        var settings = o.Settings(result);
+        var parallel = result.GetValue(o.Parallel);
+        if (parallel < 1) throw new InvalidInputException($"--parallel must be ≥ 1, got {parallel}");
+        var runId = result.GetValue(o.RunId) is { } given ? RunIds.Validate(given) : RunIds.New(DateTime.UtcNow, Guid.NewGuid());
+        var store = StoreFactory.Create(result.GetValue(o.Out)!, result.GetValue(o.Connection), result.GetValue(o.Container)!);
+        TorchSharp.torch.set_num_threads(settings.Threads);
+
+        var progress = new ConsoleProgress(stdout, settings);
+        await using var host = await InProcessExperimentHost.StartAsync(store, DataOptions(), parallel, progress, ct: ct);
+        stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId}");
+        var state = await host.RunAsync(new ExperimentRequest(runId, settings), progress.OnStatus, ct);
+        if (state.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+        {
+            var failure = state.FailureDetails;
+            var message = failure?.ErrorMessage ?? state.RuntimeStatus.ToString();
+            if (failure?.IsCausedBy<InvalidInputException>() == true) throw new InvalidInputException(message);
+            throw new InvalidOperationException($"run {runId} {state.RuntimeStatus}: {message}");
+        }
+        var results = await store.ReadJsonAsync<RunResults>(new RunLayout(runId).Results, ct)
+                      ?? throw new InvalidOperationException("the run completed but results.json is missing");
+        SummaryTable.Write(stdout, results);
+        return Ok;
+    }
+
+    public static DataSourceOptions DataOptions() => new();
+}

@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Distillery.Data;
+
+namespace Distillery.Tests.Data;
+
+public class DataSourceTests
+{
+    private static readonly DataSourceOptions Loopback = new() { AllowInsecureLoopback = true };
+
+    [Fact]
+    public async Task LocalFile()
+    {
+        var t = await DataSource.LoadAsync(RepoPaths.UsFl, new DataSourceOptions());
+        Assert.Equal(405, t.Rows.Count);
+        Assert.Equal(RepoPaths.UsFl, t.Source);
+    }
+
+    [Fact]
+    public async Task MissingLocalFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "distillery-" + Guid.NewGuid().ToString("N") + ".csv");
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(path, new DataSourceOptions()));
+        Assert.Equal($"data file not found: {path}", e.Message);
+    }
+
+    [Fact]
+    public async Task LocalFileOverLimit()
+    {
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(RepoPaths.UsFl, new DataSourceOptions { MaxBytes = 1L << 20 }));
+        Assert.Equal($"{RepoPaths.UsFl}: the file exceeds the 1 MB limit", e.Message);
+    }
+
+    [Fact]
+    public async Task LocalFileWithBadContent()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "distillery-" + Guid.NewGuid().ToString("N") + ".csv");
+        await File.WriteAllTextAsync(path, "date;x\n2020-01-01;1\n");
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(path, new DataSourceOptions()));
+            Assert.Contains("semicolons (;)", e.Message);
+            Assert.StartsWith(path, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void LocationKeys()
+    {
+        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/US_FL.csv", DataSource.LocationUrl("US_FL"));
+        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/GB.csv", DataSource.LocationUrl("GB"));
+        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/US_CA_06001.csv", DataSource.LocationUrl("US_CA_06001"));
+        foreach (var bad in new[] { "us_fl", "USA", "US_", "US_FL/../x", "" })
+            Assert.StartsWith($"invalid location key '{bad}'", TestCsv.ErrorOf(() => DataSource.LocationUrl(bad)));
+    }
+
+    [Fact]
+    public async Task BadLocationSpec()
+    {
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync("location:../etc", new DataSourceOptions()));
+        Assert.StartsWith("invalid location key '../etc'", e.Message);
+    }
+
+    [Fact]
+    public void IsUrl()
+    {
+        Assert.True(DataSource.IsUrl("https://storage.googleapis.com/x.csv"));
+        Assert.False(DataSource.IsUrl("data/US_FL.csv"));
+        Assert.False(DataSource.IsUrl("/abs/US_FL.csv"));
+        Assert.False(DataSource.IsUrl("blob:datasets/x.csv"));
+        Assert.False(DataSource.IsUrl("location:US_FL"));
+    }
+
+    [Theory]
+    [InlineData("http://storage.googleapis.com/covid19-open-data/v3/location/US_FL.csv", "only https:// URLs are allowed: http://storage.googleapis.com/")]
+    [InlineData("ftp://storage.googleapis.com/x.csv", "only https:// URLs are allowed: ftp://")]
+    [InlineData("https://example.com/US_FL.csv", "host 'example.com' is not allowed: https://example.com/US_FL.csv (allowed hosts: storage.googleapis.com)")]
+    [InlineData("https://user:pw@storage.googleapis.com/x.csv", "URLs with user credentials are not allowed")]
+    public async Task RefusedUrls(string url, string message)
+    {
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(url, new DataSourceOptions()));
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
+    public async Task LoopbackHttpRefusedUnlessAllowed()
+    {
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync("http://127.0.0.1:9/US_FL.csv", new DataSourceOptions()));
+        Assert.StartsWith("only https:// URLs are allowed: http://127.0.0.1:9/US_FL.csv", e.Message);
+        e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync("https://127.0.0.1:9/US_FL.csv", new DataSourceOptions()));
+        Assert.StartsWith("host '127.0.0.1' is not allowed", e.Message);
+    }
+
+    [Fact]
+    public async Task DownloadsFromServer()
+    {
+        await using var server = new TinyHttpServer();
+        var t = await DataSource.LoadAsync(server.Url("/US_FL.csv"), Loopback);
+        Assert.Equal(405, t.Rows.Count);
+        Assert.Equal(825, t.Columns.Count);
+        Assert.Equal(server.Url("/US_FL.csv"), t.Source);
+        var d = StudyCleaning.Clean(t, "new_hospitalized_patients");
+        Assert.Equal(523, d.Features.Count);
+    }
+
+    [Fact]
+    public async Task FollowsAllowedRedirects()
+    {
+        await using var server = new TinyHttpServer();
+        var t = await DataSource.LoadAsync(server.Url("/hop1"), Loopback);
+        Assert.Equal(405, t.Rows.Count);
+        Assert.Equal(server.Url("/US_FL.csv"), t.Source);
+    }
+
+    [Fact]
+    public async Task RedirectToOtherHostRefused()
+    {
+        await using var server = new TinyHttpServer();
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/evil"), Loopback));
+        Assert.Equal($"redirect from {server.Url("/evil")} refused: host 'evil.example.com' is not allowed: https://evil.example.com/US_FL.csv (allowed hosts: storage.googleapis.com)", e.Message);
+        Assert.DoesNotContain("/US_FL.csv", server.Requests);
+    }
+
+    [Fact]
+    public async Task RedirectToPlainHttpRefused()
+    {
+        await using var server = new TinyHttpServer();
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/downgrade"), Loopback));
+        Assert.Contains("refused: only https:// URLs are allowed: http://storage.googleapis.com/", e.Message);
+    }
+
+    [Fact]
+    public async Task TooManyRedirects()
+    {
+        await using var server = new TinyHttpServer();
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/loop"), Loopback));
+        Assert.Equal($"too many redirects (more than 5) from URL {server.Url("/loop")}", e.Message);
+    }
+
+    [Fact]
+    public async Task HttpErrorStatus()
+    {
+        await using var server = new TinyHttpServer();
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/missing.csv"), Loopback));
+        Assert.Equal($"URL {server.Url("/missing.csv")} returned HTTP 404 (Not Found)", e.Message);
+    }
+
+    [Fact]
+    public async Task DownloadOverLimitStopsWhileStreaming()
+    {
+        await using var server = new TinyHttpServer();
+        var options = Loopback with { MaxBytes = 100_000 };
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/US_FL.csv?nolength"), options));
+        Assert.Equal($"{server.Url("/US_FL.csv?nolength")}: the file exceeds the 0.095 MB limit", e.Message);
+        e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/US_FL.csv"), options));
+        Assert.Contains("exceeds the 0.095 MB limit", e.Message);
+    }
+
+    [Fact]
+    public async Task Unreachable()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); }
+        var url = $"http://127.0.0.1:{port}/US_FL.csv";
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(url, Loopback));
+        Assert.StartsWith($"could not reach URL {url}: ", e.Message);
+    }
+
+    /// <summary>Minimal HTTP/1.1 server on 127.0.0.1 (one request per connection).</summary>
+    private sealed class TinyHttpServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+        private readonly byte[] _usFl = File.ReadAllBytes(RepoPaths.UsFl);
+        public List<string> Requests { get; } = [];
+        public int Port { get; }
+
+        public TinyHttpServer()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _loop = Task.Run(AcceptLoop);
+        }
+
+        public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+
+        private async Task AcceptLoop()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+                catch { return; }
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private async Task Serve(TcpClient client)
+        {
+            using var _ = client;
+            try
+            {
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var buf = new byte[1];
+                while (!head.ToString().EndsWith("\r\n\r\n") && await stream.ReadAsync(buf) == 1) head.Append((char)buf[0]);
+                var target = head.ToString().Split(' ')[1];
+                lock (Requests) Requests.Add(target);
+                var path = target.Split('?')[0];
+                var (status, headers, body) = path switch
+                {
+                    "/US_FL.csv" => ("200 OK", "", _usFl),
+                    "/hop1" => ("302 Found", "Location: /hop2\r\n", []),
+                    "/hop2" => ("301 Moved Permanently", $"Location: {Url("/US_FL.csv")}\r\n", []),
+                    "/evil" => ("302 Found", "Location: https://evil.example.com/US_FL.csv\r\n", []),
+                    "/downgrade" => ("307 Temporary Redirect", "Location: http://storage.googleapis.com/x.csv\r\n", []),
+                    "/loop" => ("302 Found", "Location: /loop\r\n", []),
+                    _ => ("404 Not Found", "", Encoding.UTF8.GetBytes("nope")),
+                };
+                if (!target.EndsWith("?nolength")) headers += $"Content-Length: {body.Length}\r\n"; // else: body until close
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{headers}Connection: close\r\n\r\n"));
+                await stream.WriteAsync(body);
+            }
+            catch (IOException) { } // the client may hang up early (size limit)
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            try { await _loop; } catch { }
+            _stop.Dispose();
+        }
+    }
+}
