@@ -28,7 +28,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
         var options = ActivityRetry.Options;
         try
         {
-            context.SetCustomStatus(new ExperimentProgress("prepare", 0, settings.Folds, 0, 1 + 3 * settings.Folds, []));
+            context.SetCustomStatus(new ExperimentProgress("prepare", 0, settings.Folds, 0, 2 + 3 * settings.Folds, []));
             var dataset = await context.CallActivityAsync<PreparedDataset>(nameof(PrepareDatasetActivity),
                 new PrepareRequest(request.RunId, settings), options);
             log.LogInformation("Run {RunId}: {Windows} windows, {Features} features, {Folds} folds", request.RunId,

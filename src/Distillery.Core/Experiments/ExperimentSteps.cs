@@ -115,6 +115,9 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
     private (LossCurves Curves, byte[] Weights, byte[] Safetensors) TrainModel(TrainRequest request, ExperimentSettings settings,
         ModelShape shape, DatasetArtifact meta, double[] matrix, FoldSplit split, byte[]? teacherWeights, CancellationToken ct)
     {
+        // Per job and on this thread: with OpenMP the thread count is a per-thread setting, and a fixed count keeps
+        // reductions (and so the numbers) identical from run to run.
+        set_num_threads(settings.Threads);
         using var scope = NewDisposeScope();
         using var windows = new WindowTensors(meta, matrix);
         var targets = windows.Targets;

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Distillery.Experiments;
+
+namespace Distillery.Reports;
+
+/// <summary>Number formats of the report, shared by the HTML, the Markdown and the tests.</summary>
+public static class ReportFormat
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    public const string Missing = "—";
+
+    /// <summary>Four significant digits, never in exponent form (0.01234, 1.234, 123.4, 1234).</summary>
+    public static string Number(double value)
+    {
+        if (!double.IsFinite(value)) return Missing;
+        if (value == 0) return "0";
+        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        var decimals = Math.Clamp(3 - magnitude, 0, 8);
+        return Math.Round(value, decimals).ToString("F" + decimals, Inv);
+    }
+
+    public static string Signed(double value) =>
+        !double.IsFinite(value) ? Missing : value > 0 ? "+" + Number(value) : value < 0 ? "−" + Number(-value) : "0";
+
+    public static string MeanSem(double mean, double sem) =>
+        !double.IsFinite(mean) ? Missing : double.IsFinite(sem) ? $"{Number(mean)} ± {Number(sem)}" : Number(mean);
+
+    /// <summary>A difference to the teacher, with the relative change: "+0.1234 (+5.6 %)".</summary>
+    public static string Difference(double value, double teacher)
+    {
+        if (!double.IsFinite(value) || !double.IsFinite(teacher)) return Missing;
+        var diff = value - teacher;
+        if (teacher == 0) return Signed(diff);
+        var percent = diff / Math.Abs(teacher) * 100;
+        var p = Math.Abs(percent).ToString(Math.Abs(percent) >= 100 ? "F0" : "F1", Inv);
+        return $"{Signed(diff)} ({(percent > 0 ? "+" : percent < 0 ? "−" : "")}{p} %)";
+    }
+
+    public static string Count(long value) => value.ToString("N0", Inv);
+
+    public static string Microseconds(double value) => !double.IsFinite(value) ? Missing : value.ToString(value >= 100 ? "F0" : "F1", Inv) + " µs";
+
+    public static string Seconds(double value) => !double.IsFinite(value) ? Missing : value.ToString(value >= 100 ? "F0" : "F1", Inv) + " s";
+}
+
+/// <summary>One row of the study's "Figure 5" table, as display text.</summary>
+public sealed record TableRow(string Model, string TrainedAgainst, string Parameters, string Train, string TrainDiff,
+    string Test, string TestDiff, string Inference);
+
+public static class ReportTable
+{
+    public static readonly string[] Header =
+    [
+        "Model", "Trained against", "Parameters", "Final train loss (mean ± SEM)", "Train Δ vs teacher",
+        "Final test loss (mean ± SEM)", "Test Δ vs teacher", "Inference per window (median)",
+    ];
+
+    public static IReadOnlyList<TableRow> Rows(RunResults results, InferenceTiming teacherTiming, InferenceTiming studentTiming)
+    {
+        var teacher = Summary(results, "teacher");
+        var student = Summary(results, "student");
+        var fnn = Summary(results, "fnn");
+        var teacherParams = results.Params.TryGetValue("teacher", out var tp) ? ReportFormat.Count(tp) : ReportFormat.Missing;
+        var studentParams = results.Params.TryGetValue("student", out var sp) ? ReportFormat.Count(sp) : ReportFormat.Missing;
+        var vsTruth = results.StudentTestVsTruth;
+        return
+        [
+            new("LSTM teacher", "true targets", teacherParams,
+                ReportFormat.MeanSem(teacher.MeanTrain, teacher.SemTrain), ReportFormat.Missing,
+                ReportFormat.MeanSem(teacher.MeanTest, teacher.SemTest), ReportFormat.Missing,
+                ReportFormat.Microseconds(teacherTiming.MedianMicroseconds)),
+            new("Distilled student", "teacher outputs", studentParams,
+                ReportFormat.MeanSem(student.MeanTrain, student.SemTrain), ReportFormat.Difference(student.MeanTrain, teacher.MeanTrain),
+                ReportFormat.MeanSem(student.MeanTest, student.SemTest), ReportFormat.Difference(student.MeanTest, teacher.MeanTest),
+                ReportFormat.Microseconds(studentTiming.MedianMicroseconds)),
+            new("Distilled student, test vs truth", "(evaluated on true targets)", studentParams,
+                ReportFormat.Missing, ReportFormat.Missing,
+                ReportFormat.MeanSem(vsTruth.Mean, vsTruth.Sem), ReportFormat.Difference(vsTruth.Mean, teacher.MeanTest),
+                ReportFormat.Missing),
+            new("FNN (no teacher)", "true targets", studentParams,
+                ReportFormat.MeanSem(fnn.MeanTrain, fnn.SemTrain), ReportFormat.Difference(fnn.MeanTrain, teacher.MeanTrain),
+                ReportFormat.MeanSem(fnn.MeanTest, fnn.SemTest), ReportFormat.Difference(fnn.MeanTest, teacher.MeanTest),
+                "same network as the student"),
+        ];
+    }
+
+    private static ModelSummary Summary(RunResults results, string key) =>
+        results.Summary.TryGetValue(key, out var s) ? s : new ModelSummary(double.NaN, double.NaN, double.NaN, double.NaN);
+}

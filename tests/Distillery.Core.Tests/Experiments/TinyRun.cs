@@ -1,0 +1,48 @@
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Storage;
+using Distillery.Training;
+
+namespace Distillery.Tests.Experiments;
+
+/// <summary>Counts the passes each job trained, to prove that finished steps are not retrained.</summary>
+public sealed class PassCounter : ITrainingObserver
+{
+    private int passes;
+    public int Passes => Volatile.Read(ref passes);
+    public void OnPass(string runId, ModelKind kind, int fold, PassReport pass) => Interlocked.Increment(ref passes);
+}
+
+/// <summary>The experiment's steps called directly, in the study's order, on real US_FL data with tiny training.</summary>
+public static class TinyRun
+{
+    public static ExperimentSettings Settings(int epochs = 1, long seed = 0) =>
+        new() { Data = RepoPaths.UsFl, Folds = 2, Epochs = epochs, Seed = seed };
+
+    public static async Task<RunSummary> RunStepsAsync(ExperimentSteps steps, string runId, ExperimentSettings settings)
+    {
+        var started = DateTime.UtcNow;
+        var dataset = await steps.PrepareAsync(new PrepareRequest(runId, settings));
+        var teachers = new List<TrainedModel>();
+        for (var fold = 1; fold <= dataset.Folds; fold++)
+            teachers.Add(await steps.TrainTeacherAsync(new TrainRequest(runId, settings, ModelKind.Teacher, fold)));
+        var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
+        var students = new List<TrainedModel>();
+        for (var fold = 1; fold <= dataset.Folds; fold++)
+        {
+            students.Add(await steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Student, fold, best)));
+            students.Add(await steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Fnn, fold)));
+        }
+        return await steps.SummarizeAsync(new SummarizeRequest(runId, settings, dataset, teachers, best, students, started, DateTime.UtcNow));
+    }
+
+    public static ExperimentSteps Steps(string root, ITrainingObserver? observer = null) =>
+        new(new LocalDirectoryStore(root), new DataSourceOptions(), observer);
+}
+
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("distillery-test-").FullName;
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
