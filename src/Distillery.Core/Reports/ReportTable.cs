@@ -16,7 +16,7 @@ public static class ReportFormat
         if (value == 0) return "0";
         var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
         var decimals = Math.Clamp(3 - magnitude, 0, 8);
-        return Math.Round(value, decimals).ToString("F" + decimals, Inv);
+        return Math.Round(value, decimals, MidpointRounding.AwayFromZero).ToString("F" + decimals, Inv);
     }
 
     public static string Signed(double value) =>

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Storage;
+
+namespace Distillery.Reports;
+
+/// <summary>
+/// Renders a finished run: PNG charts (runs/{runId}/charts/), report.html (self-contained), report.md and report.json
+/// (inference timings). Reads results.json, the dataset artifact and the stored models; re-running overwrites.
+/// </summary>
+public static class RunReport
+{
+    public static async Task<ReportOutput> WriteAsync(IArtifactStore store, string runId, ReportOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var layout = new RunLayout(RunIds.Validate(runId));
+        var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
+                      ?? throw new InvalidOperationException($"{layout.Results} is missing: summarize the run first");
+        var (meta, matrix) = await DatasetArtifact.LoadAsync(store, layout, ct);
+        var windows = ChooseWindows(options.PlotWindows, meta.Windows);
+        var shape = ExperimentSteps.Shape(meta, results.Settings);
+        var folds = results.Folds.Select(f => f.Fold).ToArray();
+        if (folds.Length == 0) throw new InvalidOperationException($"{layout.Results} has no folds");
+
+        var weights = new Dictionary<(ModelKind, int), byte[]>();
+        foreach (var fold in folds)
+            foreach (var kind in new[] { ModelKind.Teacher, ModelKind.Student, ModelKind.Fnn })
+                weights[(kind, fold)] = await store.ReadAsync(layout.Model(kind, fold), ct)
+                                        ?? throw new InvalidOperationException($"model {layout.Model(kind, fold)} is missing");
+        var studentFold = folds.Contains(1) ? 1 : folds[0];
+        var timedWindow = windows.Count > 0 ? windows[0] : 0;
+
+        // TorchSharp work, synchronous (each call owns its dispose scope).
+        var predictions = new Dictionary<(ModelKind, int), double[][]>();
+        foreach (var ((kind, fold), bytes) in weights)
+            predictions[(kind, fold)] = ReportInference.Predict(kind, shape, bytes, meta, matrix, windows);
+        var teacherTiming = ReportInference.Time(ModelKind.Teacher, results.BestTeacherFold, shape,
+            weights[(ModelKind.Teacher, results.BestTeacherFold)], meta, matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+        var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, shape,
+            weights[(ModelKind.Student, studentFold)], meta, matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+        var threads = TorchSharp.torch.get_num_threads();
+
+        var lossCharts = LossCharts(results, options);
+        var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, options)).ToList();
+        var charts = lossCharts.Concat(windowCharts).ToList();
+
+        var chartPaths = new List<string>();
+        foreach (var c in charts)
+        {
+            var path = $"{layout.Root}/charts/{c.FileName}";
+            await store.WriteAsync(path, c.Png, ct);
+            chartPaths.Add(path);
+        }
+        // Charts of an earlier rendering with other windows would otherwise linger beside the new ones.
+        foreach (var stale in await store.ListAsync($"{layout.Root}/charts/", ct))
+            if (stale.EndsWith(".png", StringComparison.Ordinal) && !chartPaths.Contains(stale))
+                await store.DeleteAsync(stale, ct);
+
+        var htmlPath = $"{layout.Root}/report.html";
+        var mdPath = $"{layout.Root}/report.md";
+        var speedup = teacherTiming.MedianMicroseconds / studentTiming.MedianMicroseconds;
+        var record = new ReportRecord(layout.RunId, DateTime.UtcNow, threads, options.WarmupCalls, options.TimedCalls, timedWindow,
+            teacherTiming, studentTiming, speedup, windows, chartPaths, htmlPath, mdPath);
+        var content = new ReportContent(results, record, ReportTable.Rows(results, teacherTiming, studentTiming), lossCharts, windowCharts);
+
+        await store.WriteAsync(htmlPath, Encoding.UTF8.GetBytes(content.ToHtml()), ct);
+        await store.WriteAsync(mdPath, Encoding.UTF8.GetBytes(content.ToMarkdown()), ct);
+        await store.WriteJsonAsync($"{layout.Root}/report.json", record, ct);
+        return new ReportOutput(htmlPath, mdPath, chartPaths);
+    }
+
+    /// <summary>
+    /// The windows to draw: the requested ones (each must exist), else the study's windows that exist, else five
+    /// spread evenly over all windows.
+    /// </summary>
+    public static IReadOnlyList<int> ChooseWindows(IReadOnlyList<int>? requested, int windows)
+    {
+        if (windows < 1) throw new InvalidOperationException("the dataset has no windows");
+        if (requested is not null)
+        {
+            var bad = requested.Where(w => w < 0 || w >= windows).ToList();
+            if (bad.Count > 0)
+                throw new InvalidInputException($"plot windows {string.Join(", ", bad)} do not exist: the run has windows 0 to {windows - 1}");
+            return requested.Distinct().ToArray();
+        }
+        var study = ReportOptions.StudyWindows.Where(w => w < windows).ToArray();
+        if (study.Length > 0) return study;
+        var count = Math.Min(5, windows);
+        return Enumerable.Range(0, count)
+            .Select(i => count == 1 ? 0 : (int)Math.Round(i * (windows - 1) / (double)(count - 1)))
+            .Distinct().ToArray();
+    }
+
+    private static List<ReportChart> LossCharts(RunResults results, ReportOptions o)
+    {
+        var n = results.Folds.Count;
+        static double[] Passes(double[] curve) => Enumerable.Range(1, curve.Length).Select(p => (double)p).ToArray();
+        ChartSeries Teacher(FoldResult f, int i, double[] y) => new($"Teacher fold {f.Fold}", Passes(y), y, ReportCharts.Categorical(i));
+        IEnumerable<ChartSeries> Pair(Func<Curves, double[]> pick, string studentNote, string fnnNote) =>
+            results.Folds.Select((f, i) => new ChartSeries($"Student fold {f.Fold}{studentNote}", Passes(pick(f.Student)), pick(f.Student), ReportCharts.Shade(ReportCharts.Reds, i, n)))
+                .Concat(results.Folds.Select((f, i) => new ChartSeries($"FNN fold {f.Fold}{fnnNote}", Passes(pick(f.Fnn)), pick(f.Fnn), ReportCharts.Shade(ReportCharts.Blues, i, n), Dashed: true)));
+        const string loss = "Loss (sum of window MSEs, scaled target)";
+        var best = $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from.";
+        return
+        [
+            new("teacher-train-loss", "Teacher training loss per fold",
+                "LSTM teacher: training loss per pass, one line per fold, against the true targets." + best,
+                ReportCharts.Losses("Teacher training loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f.Teacher.Train)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+            new("teacher-test-loss", "Teacher test loss per fold",
+                "LSTM teacher: loss on each fold's held-out windows after each pass, against the true targets." + best,
+                ReportCharts.Losses("Teacher test loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f.Teacher.Test)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+            new("student-fnn-train-loss", "Distilled student vs FNN: training loss",
+                "Training loss per pass: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets), every fold.",
+                ReportCharts.Losses("Distilled student vs FNN: training loss", loss, Pair(c => c.Train, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+            new("student-fnn-test-loss", "Distilled student vs FNN: test loss",
+                "Test loss per pass on each fold's held-out windows: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets).",
+                ReportCharts.Losses("Distilled student vs FNN: test loss", loss, Pair(c => c.Test, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+        ];
+    }
+
+    private static ReportChart WindowChart(RunResults results, DatasetArtifact meta, double[] matrix, int window, int index,
+        Dictionary<(ModelKind, int), double[][]> predictions, ReportOptions o)
+    {
+        int f = meta.Features.Count, inDays = meta.InputDays, outDays = meta.OutputDays;
+        DateTime Date(int row) => DateTime.ParseExact(meta.Dates[row], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        double Truth(int row) => meta.UnscaleTarget(matrix[row * f + meta.TargetIndex]);
+        double[] Unscale(double[] scaled) => scaled.Select(meta.UnscaleTarget).ToArray();
+        var heldOut = results.Folds.FirstOrDefault(x => x.TestIndices.Contains(window))?.Fold ?? 0;
+        var prediction = new WindowPrediction(window, meta.Target,
+            Enumerable.Range(window, inDays).Select(Date).ToArray(),
+            Enumerable.Range(window, inDays).Select(Truth).ToArray(),
+            Enumerable.Range(window + inDays, outDays).Select(Date).ToArray(),
+            Enumerable.Range(window + inDays, outDays).Select(Truth).ToArray(),
+            heldOut,
+            results.Folds.Select(x => new FoldPrediction(x.Fold,
+                Unscale(predictions[(ModelKind.Teacher, x.Fold)][index]),
+                Unscale(predictions[(ModelKind.Student, x.Fold)][index]),
+                Unscale(predictions[(ModelKind.Fnn, x.Fold)][index]))).ToList());
+        var title = $"Forecasts for window {window}";
+        var caption = $"Window {window}: {inDays} input days {prediction.InputDates[0]:yyyy-MM-dd} to {prediction.InputDates[^1]:yyyy-MM-dd} (grey), " +
+                      $"the {outDays} true days that follow (black) and every fold's teacher (greens), distilled student (reds, dashed) and FNN (blues, dashed) forecasts, in patients/day. " +
+                      $"Held out (a test window) in fold {heldOut}, drawn thick.";
+        return new ReportChart($"window-{window}", title, caption, ReportCharts.Window(prediction, o.ChartWidth, o.ChartHeight, o.FontPath));
+    }
+}

@@ -1,0 +1,235 @@
+using System.Net.Sockets;
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace Distillery.Storage.Blobs;
+
+/// <summary>
+/// Artifacts as block blobs in one container; the artifact path is the blob name.
+/// Storage that cannot be reached (after the SDK's retries) surfaces as an <see cref="IOException"/>
+/// whose message names the store and its endpoint; other refusals also surface as <see cref="IOException"/>.
+/// </summary>
+public sealed class BlobArtifactStore : IArtifactStore
+{
+    /// <summary>Content up to this size is written with one Put Blob request; larger content is staged in blocks of this size.</summary>
+    public const int BlockSize = 4 * 1024 * 1024;
+    private const int MaxCommitAttempts = 4;
+
+    public BlobArtifactStore(BlobContainerClient container)
+    {
+        Container = container ?? throw new ArgumentNullException(nameof(container));
+    }
+
+    public BlobContainerClient Container { get; }
+
+    /// <summary>The endpoint the store talks to, such as <c>https://account.blob.core.windows.net</c> or <c>http://127.0.0.1:10000</c>.</summary>
+    public string Endpoint => $"{Container.Uri.Scheme}://{Container.Uri.Authority}";
+
+    /// <summary>
+    /// Client options with a modest retry policy: 3 retries with short exponential back-off and a 10 s network timeout
+    /// per request, so unreachable storage (a stopped Azurite) fails within seconds rather than minutes.
+    /// Every request the store makes carries at most <see cref="BlockSize"/> bytes, so the timeout holds for large artifacts too.
+    /// </summary>
+    public static BlobClientOptions CreateClientOptions()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+
+    public static BlobArtifactStore FromConnectionString(string connectionString, string container)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString)) throw new InvalidInputException("storage connection string is empty");
+        if (string.IsNullOrWhiteSpace(container)) throw new InvalidInputException("storage container name is empty");
+        try
+        {
+            return new BlobArtifactStore(new BlobContainerClient(connectionString, container, CreateClientOptions()));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The SDK's message does not repeat the connection string, so no key leaks into logs.
+            throw new InvalidInputException($"storage connection string is not valid: {ex.Message}", ex);
+        }
+    }
+
+    public string Describe() => $"blob://{Container.AccountName}/{Container.Name}";
+
+    /// <summary>Creates the container if it does not exist yet.</summary>
+    public Task EnsureContainerAsync(CancellationToken ct = default) =>
+        Guard("create container", null, () => Container.CreateIfNotExistsAsync(cancellationToken: ct), ct);
+
+    private BlockBlobClient Blob(string path) => Container.GetBlockBlobClient(ArtifactPath.Validate(path));
+
+    public Task<bool> ExistsAsync(string path, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        return Guard("exists", path, async () =>
+        {
+            try { return (await blob.ExistsAsync(ct)).Value; }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        }, ct);
+    }
+
+    public Task<byte[]?> ReadAsync(string path, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        return Guard("read", path, async () =>
+        {
+            try
+            {
+                // One GET: the content is one committed version of the blob, never a mix of two writes.
+                var result = await blob.DownloadContentAsync(ct);
+                return result.Value.Content.ToArray();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return (byte[]?)null; } // blob or container missing
+        }, ct);
+    }
+
+    /// <summary>
+    /// Atomic: readers see the previous blob or the new one, never a partial or mixed blob.
+    /// Up to <see cref="BlockSize"/> the content goes in a single Put Blob request, which replaces the blob atomically.
+    /// Larger content is staged as uncommitted blocks and published by one Put Block List commit, which is equally atomic.
+    /// The block ids are random per write: the SDK's own partitioned UploadAsync derives block ids from offsets only,
+    /// so two concurrent writers of one blob could commit a mix of each other's blocks.
+    /// A commit can fail when a concurrent writer's commit discarded our uncommitted blocks; the write is then repeated.
+    /// A missing container is created.
+    /// </summary>
+    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        var headers = new BlobHttpHeaders { ContentType = ContentTypeOf(path) };
+        return Guard("write", path, async () =>
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await UploadAsync(blob, content, headers, ct);
+                    return true;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound && attempt < MaxCommitAttempts)
+                {
+                    await Container.CreateIfNotExistsAsync(cancellationToken: ct);
+                }
+                catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.InvalidBlockList && attempt < MaxCommitAttempts)
+                {
+                    // A concurrent writer committed first and discarded our staged blocks: write again (last writer wins).
+                }
+            }
+        }, ct);
+    }
+
+    private static async Task UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> content, BlobHttpHeaders headers, CancellationToken ct)
+    {
+        if (content.Length <= BlockSize)
+        {
+            // Put Blob: no conditions, so it overwrites.
+            await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), new BlobUploadOptions { HttpHeaders = headers }, ct);
+            return;
+        }
+        var writeId = Guid.NewGuid();
+        var blocks = new List<(string Id, ReadOnlyMemory<byte> Data)>();
+        for (var offset = 0; offset < content.Length; offset += BlockSize)
+            blocks.Add((BlockId(writeId, blocks.Count), content.Slice(offset, Math.Min(BlockSize, content.Length - offset))));
+        await Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+            async (block, token) => await blob.StageBlockAsync(block.Id, BinaryData.FromBytes(block.Data).ToStream(), cancellationToken: token));
+        await blob.CommitBlockListAsync(blocks.Select(b => b.Id), new CommitBlockListOptions { HttpHeaders = headers }, ct);
+    }
+
+    /// <summary>64 characters like the SDK's own ids (all block ids of a blob must have one length), unique per write.</summary>
+    private static string BlockId(Guid writeId, int index)
+    {
+        var id = new byte[48];
+        writeId.TryWriteBytes(id);
+        BitConverter.TryWriteBytes(id.AsSpan(16), (long)index);
+        return Convert.ToBase64String(id);
+    }
+
+    private static string ContentTypeOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".json" => "application/json",
+        ".csv" => "text/csv",
+        ".txt" or ".md" or ".log" => "text/plain; charset=utf-8",
+        ".png" => "image/png",
+        ".svg" => "image/svg+xml",
+        ".html" => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+
+    public Task<bool> DeleteAsync(string path, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        return Guard("delete", path, async () =>
+        {
+            try { return (await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct)).Value; }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return Guard("list", prefix, async () =>
+        {
+            var names = new List<string>();
+            try
+            {
+                // Only committed blobs are listed: staged blocks of a write in progress never show.
+                await foreach (var item in Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct))
+                    names.Add(item.Name);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return (IReadOnlyList<string>)[]; }
+            names.Sort(StringComparer.Ordinal);
+            return (IReadOnlyList<string>)names;
+        }, ct);
+    }
+
+    private async Task<T> Guard<T>(string operation, string? path, Func<Task<T>> action, CancellationToken ct)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, operation, path) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    private Exception? Translate(Exception ex, string operation, string? path)
+    {
+        var what = path is null ? operation : $"{operation} '{path}'";
+        if (IsUnreachable(ex))
+            return new IOException($"storage {Describe()} at {Endpoint} unreachable ({what}): {Cause(ex)}", ex);
+        if (ex is RequestFailedException rfe)
+            return new IOException($"storage {Describe()} at {Endpoint} refused {what}: HTTP {rfe.Status} {rfe.ErrorCode}", ex);
+        return null;
+    }
+
+    private static bool IsUnreachable(Exception ex) => ex switch
+    {
+        // Status 0: no response at all (connection refused, DNS, TLS); 408 and 5xx: still failing after the retries.
+        RequestFailedException rfe => rfe.Status is 0 or 408 || rfe.Status >= 500,
+        AggregateException agg => agg.InnerExceptions.Count > 0 && agg.InnerExceptions.All(IsUnreachable),
+        // A network timeout, not the caller's cancellation (checked by the caller of Translate).
+        OperationCanceledException or HttpRequestException or SocketException or TimeoutException => true,
+        IOException => true,
+        _ => false,
+    };
+
+    private static string Cause(Exception ex)
+    {
+        if (ex is AggregateException { InnerExceptions.Count: > 0 } agg)
+            return $"{agg.InnerExceptions.Count} attempts failed, last: {Cause(agg.InnerExceptions[^1])}";
+        var message = ex.GetBaseException().Message;
+        var newline = message.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? message : message[..newline];
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Distillery.Cli.Hosting;
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Storage;
+using Distillery.Tests.Experiments;
+using Distillery.Training;
+using Distillery.Workflow;
+using Microsoft.DurableTask.Client;
+
+namespace Distillery.Tests.Workflow;
+
+/// <summary>The real orchestration and activities on Durable Task's in-process backend, tiny training on US_FL.</summary>
+public class ExperimentOrchestratorTests
+{
+    [Fact]
+    public async Task Completes_with_the_same_results_as_the_steps_called_directly()
+    {
+        using var durableDir = new TempDir();
+        using var directDir = new TempDir();
+        var settings = TinyRun.Settings(epochs: 1);
+        var store = new LocalDirectoryStore(durableDir.Path);
+        await using (var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2))
+        {
+            var state = await host.RunAsync(new ExperimentRequest("durable", settings));
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+            var summary = state.ReadOutputAs<RunSummary>()!;
+            Assert.Equal("runs/durable/results.json", summary.ResultsPath);
+            var progress = state.ReadCustomStatusAs<ExperimentProgress>()!;
+            Assert.Equal("completed", progress.Phase);
+            Assert.Equal(progress.JobsTotal - 1, progress.JobsDone); // all but summarize counted as jobs
+        }
+        var viaDurable = (await store.ReadJsonAsync<RunResults>("runs/durable/results.json"))!;
+        var direct = TinyRun.Steps(directDir.Path);
+        await TinyRun.RunStepsAsync(direct, "durable", settings);
+        var viaSteps = (await direct.Store.ReadJsonAsync<RunResults>("runs/durable/results.json"))!;
+
+        Assert.Equal(viaSteps.BestTeacherFold, viaDurable.BestTeacherFold);
+        for (var i = 0; i < viaSteps.Folds.Count; i++)
+        {
+            Assert.Equal(viaSteps.Folds[i].TestIndices, viaDurable.Folds[i].TestIndices);
+            Assert.Equal(viaSteps.Folds[i].Teacher.Train, viaDurable.Folds[i].Teacher.Train);
+            Assert.Equal(viaSteps.Folds[i].Student.TestVsTruth, viaDurable.Folds[i].Student.TestVsTruth);
+            Assert.Equal(viaSteps.Folds[i].Fnn.Test, viaDurable.Folds[i].Fnn.Test);
+        }
+    }
+
+    [Fact]
+    public async Task A_transient_fault_in_an_activity_is_retried_and_the_run_completes()
+    {
+        using var dir = new TempDir();
+        var store = new FaultyStore(new LocalDirectoryStore(dir.Path), path => path.EndsWith("models/teacher-fold1.pt"));
+        await using var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        var state = await host.RunAsync(new ExperimentRequest("flaky", TinyRun.Settings(epochs: 0)));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(1, store.FailedWrites);
+        Assert.True(await store.ExistsAsync("runs/flaky/results.json"));
+    }
+
+    [Fact]
+    public async Task Bad_data_fails_the_run_with_a_readable_reason_and_is_not_retried()
+    {
+        using var dir = new TempDir();
+        var store = new FaultyStore(new LocalDirectoryStore(dir.Path), _ => false);
+        await store.WriteAsync("datasets/XX/bad.csv", "location_key,date,a\nXX,2020-01-01,1\nXX,2020-01-02,2\n"u8.ToArray());
+        await using var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        var settings = TinyRun.Settings() with { Data = "blob:datasets/XX/bad.csv" };
+        var state = await host.RunAsync(new ExperimentRequest("baddata", settings));
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, state.RuntimeStatus);
+        Assert.Contains("new_hospitalized_patients", state.FailureDetails!.ErrorMessage);
+        Assert.True(state.FailureDetails.IsCausedBy<InvalidInputException>());
+        Assert.Equal(1, store.Reads("datasets/XX/bad.csv"));
+        Assert.False(await store.ExistsAsync("runs/baddata/results.json"));
+    }
+
+    [Fact]
+    public async Task Independent_training_jobs_run_in_parallel()
+    {
+        using var dir = new TempDir();
+        var observer = new JobSpans();
+        await using var host = await InProcessExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
+            parallel: 2, observer);
+        var state = await host.RunAsync(new ExperimentRequest("parallel", TinyRun.Settings(epochs: 4)));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.True(observer.MaxOverlap() >= 2, $"at most {observer.MaxOverlap()} jobs overlapped");
+    }
+
+    /// <summary>First and last pass time of every job; overlapping spans mean jobs ran at the same time.</summary>
+    private sealed class JobSpans : ITrainingObserver
+    {
+        private readonly ConcurrentDictionary<(ModelKind, int), (DateTime First, DateTime Last)> spans = new();
+
+        public void OnPass(string runId, ModelKind kind, int fold, PassReport pass)
+        {
+            var now = DateTime.UtcNow;
+            spans.AddOrUpdate((kind, fold), (now, now), (_, s) => (s.First, now));
+        }
+
+        public int MaxOverlap() => spans.Values.Max(a => spans.Values.Count(b => b.First <= a.Last && a.First <= b.Last));
+    }
+}
