@@ -119,6 +119,12 @@ public sealed class AzuriteServerTests
 
             await server.RestartAsync();
             Assert.Equal([4], await store.ReadAsync("m/model.bin"));
+
+            await server.KillAsync(); // a crash: recent writes may be lost, but the server comes back on its ports
+            await Assert.ThrowsAsync<IOException>(() => store.ListAsync("m/"));
+            await server.StartAsync();
+            await store.WriteAsync("m/model.bin", new byte[] { 5 });
+            Assert.Equal([5], await store.ReadAsync("m/model.bin"));
         }
         finally
         {

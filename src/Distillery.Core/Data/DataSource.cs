@@ -30,6 +30,8 @@ public static partial class DataSource
     [GeneratedRegex("^[A-Z]{2}(_[A-Z0-9]+)*$")]
     private static partial Regex LocationKeyRegex();
 
+    public static bool IsLocationKey(string? key) => key is not null && LocationKeyRegex().IsMatch(key);
+
     /// <summary>The v3 per-location CSV URL for <paramref name="key"/> (e.g. US_FL); throws for an invalid key.</summary>
     public static string LocationUrl(string key)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace Distillery.Reports;
@@ -18,6 +19,10 @@ public static class ReportCharts
     public static readonly string[] Reds = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272"];
     public static readonly string[] Blues = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1"];
     public static readonly string[] Greens = ["#00441b", "#006d2c", "#238b45", "#41ab5d", "#74c476", "#a1d99b"];
+    // For forecast lines on white: the palettes without their palest shade.
+    private static readonly string[] LineReds = Reds[..^1];
+    private static readonly string[] LineBlues = Blues[..^1];
+    private static readonly string[] LineGreens = Greens[..^1];
     // Categorical (Tableau 10) for the teacher-only charts, where folds are the only distinction.
     public static readonly string[] Category = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
@@ -35,7 +40,7 @@ public static class ReportCharts
         foreach (var s in series) AddLine(plot, s with { Markers = s.Markers || passes <= 30 });
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (passes <= 1) plot.Axes.SetLimitsX(0.5, 1.5);
-        FinishLegend(plot, series.Count);
+        FinishLegend(plot);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
@@ -43,29 +48,42 @@ public static class ReportCharts
     public static byte[] Window(WindowPrediction w, int width, int height, string? fontPath = null)
     {
         var title = $"Window {w.Window}: forecast {w.OutputDates[0]:yyyy-MM-dd} to {w.OutputDates[^1]:yyyy-MM-dd} (held out in fold {w.HeldOutFold})";
-        var plot = NewPlot(title, "Date", $"{w.Target} (patients/day)", fontPath);
+        var years = w.InputDates[0].Year == w.OutputDates[^1].Year ? $"{w.InputDates[0].Year}" : $"{w.InputDates[0].Year}–{w.OutputDates[^1].Year}";
+        var plot = NewPlot(title, $"Date ({years})", $"{w.Target} (patients/day)", fontPath);
         var inX = w.InputDates.Select(d => d.ToOADate()).ToArray();
         var outX = w.OutputDates.Select(d => d.ToOADate()).ToArray();
         var n = w.Folds.Count;
+        // Up to 5 folds every line has its own legend entry; more would not fit, so then one entry per model.
+        var perFold = n <= 5;
         for (var i = 0; i < n; i++)
         {
             var f = w.Folds[i];
             var held = f.Fold == w.HeldOutFold;
-            var suffix = held ? " (held out)" : "";
-            float width2 = held ? 3.5f : 1.5f;
-            AddLine(plot, new ChartSeries($"Teacher fold {f.Fold}{suffix}", outX, f.Teacher, Shade(Greens, i, n), Width: width2));
-            AddLine(plot, new ChartSeries($"Student fold {f.Fold}{suffix}", outX, f.Student, Shade(Reds, i, n), Dashed: true, Width: width2));
-            AddLine(plot, new ChartSeries($"FNN fold {f.Fold}{suffix}", outX, f.Fnn, Shade(Blues, i, n), Dashed: true, Width: width2));
+            var label = held ? $" fold {f.Fold} (held out)" : $" fold {f.Fold}";
+            float lineWidth = held ? 3.5f : 1.5f;
+            // The held-out fold's forecasts are the honest ones: drawn thick and opaque, the others thin and faded.
+            var alpha = held ? 1.0 : 0.6;
+            AddLine(plot, new ChartSeries("Teacher" + label, outX, f.Teacher, Shade(LineGreens, i, n), Width: lineWidth), alpha, perFold);
+            AddLine(plot, new ChartSeries("Student" + label, outX, f.Student, Shade(LineReds, i, n), Dashed: true, Width: lineWidth), alpha, perFold);
+            AddLine(plot, new ChartSeries("FNN" + label, outX, f.Fnn, Shade(LineBlues, i, n), Dashed: true, Width: lineWidth), alpha, perFold);
         }
         AddLine(plot, new ChartSeries("Input days (true)", inX, w.Input, "#555555", Width: 2.5f, Markers: true));
         AddLine(plot, new ChartSeries("True output days", outX, w.Truth, "#000000", Width: 3f, Markers: true));
+        if (!perFold)
+        {
+            LegendLine(plot, $"Teacher, folds 1–{n} (greens)", LineGreens[1], false);
+            LegendLine(plot, $"Student, folds 1–{n} (reds)", LineReds[1], true);
+            LegendLine(plot, $"FNN, folds 1–{n} (blues)", LineBlues[1], true);
+            LegendLine(plot, $"Thick: fold {w.HeldOutFold} (held out)", "#555555", false, 3.5f);
+        }
         var boundary = plot.Add.VerticalLine((inX[^1] + outX[0]) / 2);
         boundary.Color = Color.FromHex("#888888");
         boundary.LinePattern = LinePattern.Dotted;
         boundary.LineWidth = 1.5f;
         boundary.LegendText = "Forecast starts";
         plot.Axes.DateTimeTicksBottom();
-        FinishLegend(plot, 3 * n + 3);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic { LabelFormatter = d => d.ToString("MMM d", CultureInfo.InvariantCulture) };
+        FinishLegend(plot);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
@@ -86,21 +104,31 @@ public static class ReportCharts
         return plot;
     }
 
-    private static void AddLine(Plot plot, ChartSeries s)
+    private static void AddLine(Plot plot, ChartSeries s, double alpha = 1, bool inLegend = true)
     {
         var line = plot.Add.Scatter(s.X, s.Y);
-        line.LegendText = s.Label;
-        line.Color = Color.FromHex(s.ColorHex);
+        if (inLegend) line.LegendText = s.Label;
+        line.Color = Color.FromHex(s.ColorHex).WithAlpha(alpha);
         line.LineWidth = s.Width;
         line.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
         line.MarkerSize = s.Markers ? 6 : 0;
         line.MarkerShape = s.Markers ? MarkerShape.FilledCircle : MarkerShape.None;
     }
 
-    private static void FinishLegend(Plot plot, int items)
+    /// <summary>A legend entry without a line of its own; the data lines keep no entries then.</summary>
+    private static void LegendLine(Plot plot, string label, string color, bool dashed, float width = 2)
     {
-        // Many lines: keep the legend beside the data, never over it.
-        if (items > 6) plot.ShowLegend(Edge.Right);
-        else plot.ShowLegend(Alignment.UpperRight);
+        var entry = plot.Add.Scatter(new[] { double.NaN }, new[] { double.NaN });
+        entry.LegendText = label;
+        entry.Color = Color.FromHex(color);
+        entry.LineWidth = width;
+        entry.LinePattern = dashed ? LinePattern.Dashed : LinePattern.Solid;
+        entry.MarkerSize = 0;
+    }
+
+    private static void FinishLegend(Plot plot)
+    {
+        // Beside the data, never over it: lines can end anywhere on the right.
+        plot.ShowLegend(Edge.Right);
     }
 }

@@ -29,7 +29,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
                 JsonValueKind.Null when p.Name == "data" => "(embedded default: US_FL)",
                 JsonValueKind.Null => "(none)",
                 JsonValueKind.String => p.Value.GetString()!,
-                JsonValueKind.Number => p.Value.GetDouble().ToString("R", Inv),
+                JsonValueKind.Number => p.Value.GetDouble().ToString("0.###############", Inv),
                 _ => p.Value.GetRawText(),
             };
             yield return (p.Name, value);
@@ -42,7 +42,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         yield return ("Source", d.Source);
         yield return ("Target", d.Target);
         yield return ("Rows (days, after cleaning)", ReportFormat.Count(d.Rows));
-        yield return ("Features", $"{d.Features.Count}: {string.Join(", ", d.Features)}");
+        yield return ("Features", $"{d.Features.Count} (listed below)");
         yield return ("Date range", $"{d.FirstDate} to {d.LastDate}");
         yield return ("Windows", $"{ReportFormat.Count(d.Windows)} ({Results.Settings.InputDays} input days → {Results.Settings.OutputDays} forecast days)");
         yield return ("Folds", $"{Results.Folds.Count} (best teacher: fold {Results.BestTeacherFold})");
@@ -65,6 +65,9 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         "Forecast charts are in patients/day (the scaled values mapped back to the target's range). Each window is held out (a test window) in exactly one fold: that fold's lines are drawn thick; the other folds trained on that window.",
     ];
 
+    public string TableCaption =>
+        $"Final losses (after the last of {Results.Settings.Epochs + 1} passes), mean ± SEM over {Results.Folds.Count} folds; parameters are the true counts of each network.";
+
     public string SpeedLine =>
         $"Student vs teacher inference: {Record.Speedup.ToString("F1", Inv)}× faster " +
         $"({ReportFormat.Microseconds(Record.Student.MedianMicroseconds)} vs {ReportFormat.Microseconds(Record.Teacher.MedianMicroseconds)} per window; " +
@@ -84,14 +87,15 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         foreach (var line in HowToRead) h.Append($"<li>{T(line)}</li>\n");
         h.Append("</ul>\n");
 
-        h.Append("<h2>Results</h2>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>");
-        foreach (var c in ReportTable.Header) h.Append($"<th>{T(c)}</th>");
+        h.Append($"<h2>Results</h2>\n<p>{T(TableCaption)}</p>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>");
+        // The "trained against" column goes under each model's name, so the table fits the page.
+        foreach (var c in ReportTable.Header.Where((_, i) => i != 1)) h.Append($"<th>{T(c)}</th>");
         h.Append("</tr></thead>\n<tbody>\n");
         foreach (var r in Table)
         {
-            h.Append($"<tr><th scope=\"row\">{T(r.Model)}</th><td class=\"text\">{T(r.TrainedAgainst)}</td>");
-            foreach (var v in new[] { r.Parameters, r.Train, r.TrainDiff, r.Test, r.TestDiff }) h.Append($"<td>{T(v)}</td>");
-            h.Append($"<td>{T(r.Inference)}</td></tr>\n");
+            h.Append($"<tr><th scope=\"row\">{T(r.Model)}<span class=\"sub\">{T(r.TrainedAgainst)}</span></th>");
+            foreach (var v in new[] { r.Parameters, r.Train, r.TrainDiff, r.Test, r.TestDiff, r.Inference }) h.Append($"<td>{T(v)}</td>");
+            h.Append("</tr>\n");
         }
         h.Append("</tbody>\n</table></div>\n");
         h.Append($"<p class=\"note\">{T(SpeedLine)}</p>\n");
@@ -103,6 +107,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
 
         h.Append("<h2>Data</h2>\n");
         KeyValues(h, Provenance());
+        h.Append($"<details><summary>The {Results.Dataset.Features.Count} features</summary><p class=\"features\">{T(string.Join(", ", Results.Dataset.Features))}</p></details>\n");
         h.Append("<h2>Settings</h2>\n");
         KeyValues(h, Settings());
         h.Append("<h2>Job timings</h2>\n");
@@ -117,7 +122,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         var m = new StringBuilder();
         m.Append($"# Distillery report: {Md(Results.RunId)}\n\n{Md(Intro)}\n\n## How to read this\n\n");
         foreach (var line in HowToRead) m.Append($"- {Md(line)}\n");
-        m.Append("\n## Results\n\n| ").Append(string.Join(" | ", ReportTable.Header.Select(Md))).Append(" |\n");
+        m.Append($"\n## Results\n\n{Md(TableCaption)}\n\n| ").Append(string.Join(" | ", ReportTable.Header.Select(Md))).Append(" |\n");
         m.Append("|").Append(string.Concat(ReportTable.Header.Select((_, i) => i < 2 ? " --- |" : " ---: |"))).Append('\n');
         foreach (var r in Table)
             m.Append("| ").Append(string.Join(" | ", new[] { r.Model, r.TrainedAgainst, r.Parameters, r.Train, r.TrainDiff, r.Test, r.TestDiff, r.Inference }.Select(Md))).Append(" |\n");
@@ -127,6 +132,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         foreach (var c in WindowCharts) m.Append($"![{Md(c.Title)}](charts/{c.FileName})\n\n{Md(c.Caption)}\n\n");
         m.Append("## Data\n\n");
         MdKeyValues(m, Provenance());
+        m.Append($"<details><summary>The {Results.Dataset.Features.Count} features</summary>\n\n{Md(string.Join(", ", Results.Dataset.Features))}\n\n</details>\n\n");
         m.Append("## Settings\n\n");
         MdKeyValues(m, Settings());
         m.Append("## Job timings\n\n");
@@ -165,7 +171,7 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
     private const string Css = """
         :root { color-scheme: light; }
         body { margin: 0; background: #f6f7f9; color: #1d2330; font: 16px/1.5 "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
-        main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+        main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
         h1 { font-size: 1.7em; margin: 0.2em 0 0.4em; }
         h1 .run { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 0.7em; color: #555; font-weight: normal; }
         h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #dde1e7; padding-bottom: 0.2em; }
@@ -175,8 +181,11 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         th, td { border: 1px solid #d5dae1; padding: 6px 9px; vertical-align: top; }
         thead th { background: #eef1f5; text-align: left; font-weight: 600; }
         table.results td { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-        table.results td.text { text-align: left; white-space: normal; }
         table.results tbody th { text-align: left; white-space: nowrap; }
+        table.results .sub { display: block; font-weight: normal; color: #5a6270; font-size: 0.88em; }
+        details { margin: 0.8em 0; }
+        summary { cursor: pointer; color: #2b4a7a; }
+        .features { font-size: 0.88em; color: #3a4250; }
         table.kv th { text-align: left; background: #f4f6f8; font-weight: 600; white-space: nowrap; }
         table.kv td { word-break: break-word; }
         .scroll { overflow-x: auto; }

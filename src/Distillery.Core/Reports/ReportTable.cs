@@ -9,13 +9,13 @@ public static class ReportFormat
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     public const string Missing = "—";
 
-    /// <summary>Four significant digits, never in exponent form (0.01234, 1.234, 123.4, 1234).</summary>
-    public static string Number(double value)
+    /// <summary>Four (or <paramref name="significant"/>) significant digits, never in exponent form (0.01234, 1.234, 123.4, 1234).</summary>
+    public static string Number(double value, int significant = 4)
     {
         if (!double.IsFinite(value)) return Missing;
         if (value == 0) return "0";
         var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
-        var decimals = Math.Clamp(3 - magnitude, 0, 8);
+        var decimals = Math.Clamp(significant - 1 - magnitude, 0, 10);
         return Math.Round(value, decimals, MidpointRounding.AwayFromZero).ToString("F" + decimals, Inv);
     }
 
@@ -23,7 +23,7 @@ public static class ReportFormat
         !double.IsFinite(value) ? Missing : value > 0 ? "+" + Number(value) : value < 0 ? "−" + Number(-value) : "0";
 
     public static string MeanSem(double mean, double sem) =>
-        !double.IsFinite(mean) ? Missing : double.IsFinite(sem) ? $"{Number(mean)} ± {Number(sem)}" : Number(mean);
+        !double.IsFinite(mean) ? Missing : double.IsFinite(sem) ? $"{Number(mean)} ± {Number(sem, 2)}" : Number(mean);
 
     /// <summary>A difference to the teacher, with the relative change: "+0.1234 (+5.6 %)".</summary>
     public static string Difference(double value, double teacher)
@@ -51,8 +51,8 @@ public static class ReportTable
 {
     public static readonly string[] Header =
     [
-        "Model", "Trained against", "Parameters", "Final train loss (mean ± SEM)", "Train Δ vs teacher",
-        "Final test loss (mean ± SEM)", "Test Δ vs teacher", "Inference per window (median)",
+        "Model", "Trained against", "Parameters", "Train loss", "Δ train vs teacher",
+        "Test loss", "Δ test vs teacher", "Inference per window",
     ];
 
     public static IReadOnlyList<TableRow> Rows(RunResults results, InferenceTiming teacherTiming, InferenceTiming studentTiming)
@@ -73,14 +73,14 @@ public static class ReportTable
                 ReportFormat.MeanSem(student.MeanTrain, student.SemTrain), ReportFormat.Difference(student.MeanTrain, teacher.MeanTrain),
                 ReportFormat.MeanSem(student.MeanTest, student.SemTest), ReportFormat.Difference(student.MeanTest, teacher.MeanTest),
                 ReportFormat.Microseconds(studentTiming.MedianMicroseconds)),
-            new("Distilled student, test vs truth", "(evaluated on true targets)", studentParams,
+            new("Distilled student, test vs truth", "(test only, on true targets)", studentParams,
                 ReportFormat.Missing, ReportFormat.Missing,
                 ReportFormat.MeanSem(vsTruth.Mean, vsTruth.Sem), ReportFormat.Difference(vsTruth.Mean, teacher.MeanTest),
                 ReportFormat.Missing),
             new("FNN (no teacher)", "true targets", studentParams,
                 ReportFormat.MeanSem(fnn.MeanTrain, fnn.SemTrain), ReportFormat.Difference(fnn.MeanTrain, teacher.MeanTrain),
                 ReportFormat.MeanSem(fnn.MeanTest, fnn.SemTest), ReportFormat.Difference(fnn.MeanTest, teacher.MeanTest),
-                "same network as the student"),
+                "as the student"),
         ];
     }
 

@@ -188,7 +188,7 @@ public class ReportUnitTests
     {
         Assert.Equal("+0.5000 (+50.0 %)", ReportFormat.Difference(1.5, 1.0));
         Assert.Equal("−0.2500 (−25.0 %)", ReportFormat.Difference(0.75, 1.0));
-        Assert.Equal("1.000 ± 0.1000", ReportFormat.MeanSem(1, 0.1));
+        Assert.Equal("1.000 ± 0.10", ReportFormat.MeanSem(1, 0.1));
         Assert.Equal("1.000", ReportFormat.MeanSem(1, double.NaN));
     }
 

@@ -8,14 +8,15 @@ namespace Distillery.Tests.Azurite;
 /// <summary>
 /// An Azurite (blob, queue, table) process on three free loopback ports, from <c>node_modules/.bin/azurite</c>
 /// at the repository root (<c>npm ci</c> installs it). Stop and start again keep the ports, so a test can take storage
-/// away mid-run and bring it back. With <see cref="AzuriteServer(string?, string?)"/>'s <c>dataDirectory</c> the data
-/// survives a restart; otherwise it lives in memory and is lost on stop.
+/// away mid-run (<see cref="StopAsync"/> gracefully, <see cref="KillAsync"/> like a crash) and bring it back.
+/// With <see cref="AzuriteServer(string?, string?)"/>'s <c>dataDirectory</c> the data survives a graceful stop;
+/// otherwise it lives in memory and is lost on any stop.
 /// No xunit dependency: other test projects can link-include this file.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable, IDisposable
 {
     public const string AccountName = "devstoreaccount1";
-    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTBMe3JZFVqn2ftPhA==";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     public const string NotInstalledMessage = "Azurite is not installed: run npm ci at the repository root";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
@@ -144,8 +145,29 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Kills the Azurite process (by its own id, with its children) and waits until it has exited.</summary>
+    /// <summary>
+    /// Stops Azurite gracefully (SIGTERM to its own process id, so a data directory is saved),
+    /// falling back to <see cref="KillAsync"/> after 10 s. Waits until the process has exited.
+    /// </summary>
     public async Task StopAsync()
+    {
+        var running = process;
+        if (running is null) return;
+        try
+        {
+            if (!running.HasExited && !OperatingSystem.IsWindows() && SendSignal(running.Id, SigTerm) == 0)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try { await running.WaitForExitAsync(timeout.Token); }
+                catch (OperationCanceledException) { }
+            }
+        }
+        catch (InvalidOperationException) { } // already gone
+        await KillAsync();
+    }
+
+    /// <summary>Kills Azurite at once (its own process id and its children), like a crash: a data directory may lose the last seconds of writes.</summary>
+    public async Task KillAsync()
     {
         var running = process;
         if (running is null) return;
@@ -158,6 +180,11 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
         }
         catch (InvalidOperationException) { } // already gone
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Stop, then start on the same ports.</summary>
     public async Task RestartAsync(CancellationToken ct = default)
@@ -174,7 +201,8 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        if (dataDirectory is null) await KillAsync(); // nothing to save
+        else await StopAsync();
         process?.Dispose();
         process = null;
     }

@@ -1,0 +1,34 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Distillery.Functions;
+
+/// <summary>The app settings the Functions app reads (mirrored in local.settings.sample.json and infra/).</summary>
+public sealed record DistilleryOptions
+{
+    public string TaskHub { get; init; } = "DistilleryHub";
+    public string ArtifactsContainer { get; init; } = "distillery";
+    public IReadOnlyList<string> WatchedDatasets { get; init; } = ["location:US_FL"];
+    public IReadOnlyList<string> UrlAllowList { get; init; } = ["storage.googleapis.com"];
+    public double ChampionTolerance { get; init; } = 0.05;
+    public long MaxUploadBytes { get; init; } = 64L << 20;
+    /// <summary>Largest JSON body accepted by the API.</summary>
+    public long MaxJsonBytes { get; init; } = 64 << 10;
+
+    public static DistilleryOptions From(IConfiguration config)
+    {
+        static IReadOnlyList<string> List(string? value, IReadOnlyList<string> fallback) => string.IsNullOrWhiteSpace(value)
+            ? fallback
+            : value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var defaults = new DistilleryOptions();
+        return new DistilleryOptions
+        {
+            TaskHub = config["DURABLE_TASK_HUB"] ?? defaults.TaskHub,
+            ArtifactsContainer = config["ARTIFACTS_CONTAINER"] ?? defaults.ArtifactsContainer,
+            WatchedDatasets = List(config["WATCHED_DATASETS"], defaults.WatchedDatasets),
+            UrlAllowList = List(config["DATA_URL_ALLOWLIST"], defaults.UrlAllowList),
+            ChampionTolerance = double.TryParse(config["CHAMPION_TOLERANCE"], CultureInfo.InvariantCulture, out var t) ? t : defaults.ChampionTolerance,
+            MaxUploadBytes = long.TryParse(config["MAX_UPLOAD_BYTES"], CultureInfo.InvariantCulture, out var m) ? m : defaults.MaxUploadBytes,
+        };
+    }
+}

@@ -1,0 +1,81 @@
+using Distillery.Experiments;
+using Distillery.Storage;
+using Distillery.Workflow;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace Distillery.Functions.Http;
+
+/// <summary>
+/// POST /api/experiments starts a run; GET /api/experiments/{id} shows its status and progress;
+/// GET /api/experiments/{id}/results returns results.json once it is finished.
+/// </summary>
+public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions options)
+{
+    [Function("StartExperiment")]
+    public async Task<IActionResult> Start(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "experiments")] HttpRequest request,
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
+    {
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes, ct);
+        if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes} byte limit");
+        var (parsed, errors) = ExperimentBody.Parse(body);
+        if (parsed is null) return ApiResults.BadRequest($"invalid experiment settings: {string.Join(", ", errors.Keys)}", errors);
+
+        var runId = parsed.RunId ?? RunIds.New(DateTime.UtcNow, Guid.NewGuid());
+        if (await client.GetInstanceAsync(runId, ct) is not null)
+            return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists");
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ExperimentOrchestrator),
+            new ExperimentRequest(runId, parsed.Settings), new StartOrchestrationOptions { InstanceId = runId }, ct);
+        var links = Links(request, runId);
+        request.HttpContext.Response.Headers.Location = links.StatusQueryGetUri;
+        return ApiResults.Json(202, links);
+    }
+
+    [Function("GetExperiment")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}")] HttpRequest request,
+        string id, [DurableClient] DurableTaskClient client, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(id)) return InvalidId(id);
+        var state = await client.GetInstanceAsync(id, getInputsAndOutputs: true, ct);
+        if (state is null) return ApiResults.NotFound($"no run '{id}'");
+        return ApiResults.Json(200, new
+        {
+            id,
+            runtimeStatus = state.RuntimeStatus.ToString(),
+            createdAt = state.CreatedAt,
+            lastUpdatedAt = state.LastUpdatedAt,
+            progress = state.ReadCustomStatusAs<ExperimentProgress>(),
+            summary = state.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? state.ReadOutputAs<RunSummary>() : null,
+            failure = state.FailureDetails is { } f ? new { f.ErrorType, f.ErrorMessage } : null,
+            links = Links(request, id),
+        });
+    }
+
+    [Function("GetExperimentResults")]
+    public async Task<IActionResult> Results(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/results")] HttpRequest request,
+        string id, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(id)) return InvalidId(id);
+        var bytes = await store.ReadAsync(new RunLayout(id).Results, ct);
+        return bytes is null
+            ? ApiResults.NotFound($"run '{id}' has no results (yet)")
+            : new FileContentResult(bytes, "application/json");
+    }
+
+    private static IActionResult InvalidId(string id) =>
+        ApiResults.BadRequest($"'{id}' is not a run id: use 1–64 letters, digits, '-' or '_'");
+
+    public sealed record RunLinks(string Id, string StatusQueryGetUri, string ResultsGetUri, string ReportGetUri);
+
+    private static RunLinks Links(HttpRequest request, string id)
+    {
+        var api = $"{request.Scheme}://{request.Host}/api/experiments/{id}";
+        return new RunLinks(id, api, $"{api}/results", $"{api}/report");
+    }
+}

@@ -1,0 +1,27 @@
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Functions;
+using Distillery.Storage;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+
+builder.Services.AddSingleton(sp => DistilleryOptions.From(sp.GetRequiredService<IConfiguration>()));
+builder.Services.AddSingleton<IArtifactStore>(sp =>
+{
+    var store = ArtifactStoreFactory.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DistilleryOptions>().ArtifactsContainer);
+    store.EnsureContainerAsync().GetAwaiter().GetResult();
+    return store;
+});
+builder.Services.AddSingleton(sp =>
+{
+    var options = sp.GetRequiredService<DistilleryOptions>();
+    return new ExperimentSteps(sp.GetRequiredService<IArtifactStore>(),
+        new DataSourceOptions { AllowedHosts = options.UrlAllowList, MaxBytes = options.MaxUploadBytes });
+});
+
+builder.Build().Run();
