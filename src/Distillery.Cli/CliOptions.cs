@@ -24,11 +24,12 @@ public sealed class CliOptions
     public Option<string?> Connection { get; } = new("--connection") { Description = "Azure Storage connection string (e.g. UseDevelopmentStorage=true for Azurite): store artifacts in Blob Storage instead of --out." };
     public Option<string> Container { get; } = new("--container") { Description = "Blob container with --connection.", DefaultValueFactory = _ => "distillery" };
     public Option<string?> RunId { get; } = new("--run-id") { Description = "Id of the run (default: time-based)." };
+    public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Threads, Parallel, Out, Connection, Container, RunId];
+        Threads, Parallel, Out, Connection, Container, RunId, PlotWindows];
 
     public string? DataSpec(ParseResult result)
     {
@@ -52,5 +53,6 @@ public sealed class CliOptions
         StudentLr = result.GetValue(StudentLr),
         Seed = result.GetValue(Seed),
         Threads = result.GetValue(Threads),
+        PlotWindows = result.GetValue(PlotWindows),
     }.Validated();
 }

@@ -3,9 +3,11 @@ using System.Text.Json;
 using Distillery.Cli.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
+using Distillery.Reports;
 using Distillery.Storage;
 using Distillery.Workflow;
 using Microsoft.DurableTask.Client;
+using Spectre.Console;
 
 namespace Distillery.Cli;
 
@@ -29,8 +31,16 @@ public static class DistilleryCli
         foreach (var option in o.RunOptions) run.Options.Add(option);
         run.SetAction((result, token) => Guard(stderr, () => RunExperimentAsync(o, result, stdout, token)));
 
+        var runDir = new Argument<string>("runDir") { Description = "The run's folder, e.g. runs/20261128-101500-abc123." };
+        var windows = new Option<int[]?>("--plot-windows") { Description = "Windows (0-based) whose forecasts to draw.", AllowMultipleArgumentsPerToken = true };
+        var report = new Command("report", "Re-render the report of a finished run from its stored results, without retraining.");
+        report.Arguments.Add(runDir);
+        report.Options.Add(windows);
+        report.SetAction((result, token) => Guard(stderr, () => ReportAsync(result.GetValue(runDir)!, result.GetValue(windows), stdout, token)));
+
         root.Subcommands.Add(prepare);
         root.Subcommands.Add(run);
+        root.Subcommands.Add(report);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -97,13 +107,21 @@ public static class DistilleryCli
         var parallel = result.GetValue(o.Parallel);
         if (parallel < 1) throw new InvalidInputException($"--parallel must be ≥ 1, got {parallel}");
         var runId = result.GetValue(o.RunId) is { } given ? RunIds.Validate(given) : RunIds.New(DateTime.UtcNow, Guid.NewGuid());
-        var store = StoreFactory.Create(result.GetValue(o.Out)!, result.GetValue(o.Connection), result.GetValue(o.Container)!);
+        var store = await StoreFactory.CreateAsync(result.GetValue(o.Out)!, result.GetValue(o.Connection), result.GetValue(o.Container)!, ct);
         TorchSharp.torch.set_num_threads(settings.Threads);
 
-        var progress = new ConsoleProgress(stdout, settings);
-        await using var host = await InProcessExperimentHost.StartAsync(store, DataOptions(), parallel, progress, ct: ct);
         stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId}");
-        var state = await host.RunAsync(new ExperimentRequest(runId, settings), progress.OnStatus, ct);
+        async Task<OrchestrationMetadata> Run(IRunProgress progress)
+        {
+            await using var host = await InProcessExperimentHost.StartAsync(store, DataOptions(), parallel, progress, ct: ct);
+            return await host.RunAsync(new ExperimentRequest(runId, settings), progress.OnStatus, ct);
+        }
+        var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        var state = interactive
+            ? await AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(ctx => Run(new SpectreProgress(ctx)))
+            : await Run(new PlainProgress(stdout));
         if (state.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
         {
             var failure = state.FailureDetails;
@@ -114,6 +132,19 @@ public static class DistilleryCli
         var results = await store.ReadJsonAsync<RunResults>(new RunLayout(runId).Results, ct)
                       ?? throw new InvalidOperationException("the run completed but results.json is missing");
         SummaryTable.Write(stdout, results);
+        return Ok;
+    }
+
+    private static async Task<int> ReportAsync(string runDir, int[]? windows, TextWriter stdout, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(runDir.TrimEnd('/', '\\'));
+        var runId = RunIds.Validate(Path.GetFileName(full));
+        var runs = Path.GetDirectoryName(full)!;
+        var store = new LocalDirectoryStore(Path.GetDirectoryName(runs)!);
+        if (Path.GetFileName(runs) != "runs" || !await store.ExistsAsync(new RunLayout(runId).Results, ct))
+            throw new InvalidInputException($"{runDir} is not a finished run folder (expected runs/<runId>/results.json)");
+        var output = await RunReport.WriteAsync(store, runId, new ReportOptions { PlotWindows = windows }, ct);
+        stdout.WriteLine($"report: {Path.Combine(store.Root, output.Html)} ({output.Charts.Count} charts)");
         return Ok;
     }
 

@@ -1,11 +1,16 @@
 using Distillery.Storage;
+using Distillery.Storage.Blobs;
 
 namespace Distillery.Cli;
 
 public static class StoreFactory
 {
-    public static IArtifactStore Create(string outDir, string? connection, string container) =>
-        connection is null
-            ? new LocalDirectoryStore(outDir)
-            : throw new InvalidInputException("--connection needs Blob Storage support, which this build does not include yet");
+    /// <summary>A local folder by default; Blob Storage (Azure or Azurite) when a connection string is given.</summary>
+    public static async Task<IArtifactStore> CreateAsync(string outDir, string? connection, string container, CancellationToken ct)
+    {
+        if (connection is null) return new LocalDirectoryStore(outDir);
+        var store = BlobArtifactStore.FromConnectionString(connection, container);
+        await store.EnsureContainerAsync(ct);
+        return store;
+    }
 }

@@ -25,6 +25,9 @@ public sealed record ExperimentSettings
     public long Seed { get; init; }
     /// <summary>Torch threads per training job.</summary>
     public int Threads { get; init; } = 1;
+    /// <summary>Windows (0-based) whose forecasts the report draws. Null: the study's 133, 306, 411, 505, 761
+    /// where they exist, else five spread evenly.</summary>
+    public int[]? PlotWindows { get; init; }
 
     /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
     public IReadOnlyList<(string Field, string Problem)> Problems()
@@ -42,6 +45,8 @@ public sealed record ExperimentSettings
         Check(double.IsFinite(StudentLr) && StudentLr > 0, "studentLr", $"must be a finite number > 0, got {StudentLr}");
         Check(Seed >= 0, "seed", $"must be ≥ 0, got {Seed}");
         Check(Threads is >= 1 and <= 256, "threads", $"must be between 1 and 256, got {Threads}");
+        Check(PlotWindows is null || (PlotWindows.Length <= 20 && PlotWindows.All(w => w >= 0)), "plotWindows",
+            "must be at most 20 window indices, each ≥ 0");
         return problems;
     }
 

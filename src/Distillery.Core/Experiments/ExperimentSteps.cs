@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Distillery.Data;
 using Distillery.Models;
+using Distillery.Reports;
 using Distillery.Storage;
 using Distillery.Training;
 using TorchSharp;
@@ -143,7 +144,8 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         var layout = new RunLayout(RunIds.Validate(request.RunId));
         var results = await RunResults.BuildAsync(store, layout, request, ct);
         await store.WriteJsonAsync(layout.Results, results, ct);
-        return new RunSummary(layout.RunId, layout.Results, request.BestTeacherFold, results.Summary);
+        var report = await RunReport.WriteAsync(store, layout.RunId, new ReportOptions { PlotWindows = request.Settings.PlotWindows }, ct);
+        return new RunSummary(layout.RunId, layout.Results, report.Html, request.BestTeacherFold, results.Summary);
     }
 
     public static ModelShape Shape(DatasetArtifact meta, ExperimentSettings settings) =>

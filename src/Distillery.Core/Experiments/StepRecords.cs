@@ -18,7 +18,7 @@ public sealed record SummarizeRequest(string RunId, ExperimentSettings Settings,
     IReadOnlyList<TrainedModel> Teachers, int BestTeacherFold, IReadOnlyList<TrainedModel> Students,
     DateTime StartedUtc, DateTime FinishedTrainingUtc);
 
-public sealed record RunSummary(string RunId, string ResultsPath, int BestTeacherFold,
+public sealed record RunSummary(string RunId, string ResultsPath, string ReportPath, int BestTeacherFold,
     IReadOnlyDictionary<string, ModelSummary> Summary);
 
 public sealed record ModelSummary(double MeanTrain, double SemTrain, double MeanTest, double SemTest);
