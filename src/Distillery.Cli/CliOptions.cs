@@ -53,6 +53,6 @@ public sealed class CliOptions
         StudentLr = result.GetValue(StudentLr),
         Seed = result.GetValue(Seed),
         Threads = result.GetValue(Threads),
-        PlotWindows = result.GetValue(PlotWindows),
+        PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
     }.Validated();
 }

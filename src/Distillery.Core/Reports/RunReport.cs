@@ -78,7 +78,7 @@ public static class RunReport
     public static IReadOnlyList<int> ChooseWindows(IReadOnlyList<int>? requested, int windows)
     {
         if (windows < 1) throw new InvalidOperationException("the dataset has no windows");
-        if (requested is not null)
+        if (requested is { Count: > 0 })
         {
             var bad = requested.Where(w => w < 0 || w >= windows).ToList();
             if (bad.Count > 0)

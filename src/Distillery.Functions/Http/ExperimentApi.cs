@@ -25,6 +25,11 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
         var (parsed, errors) = ExperimentBody.Parse(body);
         if (parsed is null) return ApiResults.BadRequest($"invalid experiment settings: {string.Join(", ", errors.Keys)}", errors);
 
+        if (parsed.Settings.Data is { } data && data.StartsWith(ExperimentSteps.BlobPrefix, StringComparison.Ordinal)
+            && !await store.ExistsAsync(ArtifactPath.Validate(data[ExperimentSteps.BlobPrefix.Length..]), ct))
+            return ApiResults.BadRequest("the data source does not exist",
+                new Dictionary<string, string[]> { ["data"] = [$"'{data}' not found in {store.Describe()}"] });
+
         var runId = parsed.RunId ?? RunIds.New(DateTime.UtcNow, Guid.NewGuid());
         if (await client.GetInstanceAsync(runId, ct) is not null)
             return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists");

@@ -67,7 +67,7 @@ public static class ExperimentBody
             }
             // Over HTTP a data source is remote or in the app's storage, never a path on the server's disk.
             if (location is null && parsed.Data is { } data && !IsRemoteSpec(data))
-                errors["data"] = ["must be an https:// URL, location:KEY or blob:datasets/…"];
+                errors["data"] = ["must be an https:// URL, location:KEY or blob:datasets/… (a clean path)"];
             if (runId is not null && !RunIds.IsValid(runId))
                 errors["runId"] = ["must be 1–64 letters, digits, '-' or '_'"];
             foreach (var (field, problem) in parsed.Problems()) errors[field] = [problem];
@@ -78,7 +78,13 @@ public static class ExperimentBody
     private static bool IsRemoteSpec(string spec) =>
         spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
         || spec.StartsWith(Data.DataSource.LocationPrefix, StringComparison.Ordinal)
-        || spec.StartsWith(ExperimentSteps.BlobPrefix, StringComparison.Ordinal);
+        || (spec.StartsWith(ExperimentSteps.BlobPrefix + "datasets/", StringComparison.Ordinal) && IsCleanPath(spec[ExperimentSteps.BlobPrefix.Length..]));
+
+    private static bool IsCleanPath(string path)
+    {
+        try { ArtifactPath.Validate(path); return true; }
+        catch (InvalidInputException) { return false; }
+    }
 
     private static readonly JsonSerializerOptions WithoutExtras = new(ArtifactStoreJson.Options)
     {

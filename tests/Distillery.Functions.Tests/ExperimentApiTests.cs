@@ -1,0 +1,174 @@
+using System.Reflection;
+using System.Text.Json;
+using Distillery.Functions;
+using Distillery.Functions.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+
+namespace Distillery.Tests.Functions;
+
+public class ExperimentApiTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private ExperimentApi Api => new(host.Store, host.Options);
+
+    private async Task<(int Status, string ContentType, JsonElement Json)> Post(string body)
+    {
+        var (status, type, text) = ApiHost.Read(await Api.Start(ApiHost.Request("POST", "/api/experiments", body), host.Durable.Client, default));
+        return (status, type, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private async Task<(int Status, string ContentType, JsonElement Json)> Get(string id)
+    {
+        var (status, type, text) = ApiHost.Read(await Api.Get(ApiHost.Request("GET", $"/api/experiments/{id}"), id, host.Durable.Client, default));
+        return (status, type, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Post_starts_a_run_that_completes_with_results_in_blob_storage()
+    {
+        var (status, _, json) = await Post($$"""{"folds": 2, "epochs": 0, "runId": "api-run", "data": "blob:datasets/US_FL/2021-02-08.csv"}""");
+        Assert.Equal(400, status); // the dataset is not uploaded yet: named, not started
+        Assert.Contains("not found", json.GetProperty("errors").GetProperty("data")[0].GetString());
+
+        await host.Store.WriteAsync("datasets/US_FL/2021-02-08.csv", await File.ReadAllBytesAsync(RepoPaths.UsFl));
+        (status, _, json) = await Post("""{"folds": 2, "epochs": 0, "runId": "api-run", "data": "blob:datasets/US_FL/2021-02-08.csv"}""");
+        Assert.Equal(202, status);
+        Assert.Equal("api-run", json.GetProperty("id").GetString());
+        Assert.Equal("https://distillery.example/api/experiments/api-run", json.GetProperty("statusQueryGetUri").GetString());
+
+        var before = ApiHost.Read(await Api.Results(ApiHost.Request("GET", "/api/experiments/api-run/results"), "api-run", default));
+        Assert.Equal(404, before.Status);
+
+        JsonElement state;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        do
+        {
+            await Task.Delay(300);
+            (status, _, state) = await Get("api-run");
+            Assert.Equal(200, status);
+        } while (state.GetProperty("runtimeStatus").GetString() is "Pending" or "Running" && DateTime.UtcNow < deadline);
+        Assert.Equal("Completed", state.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("completed", state.GetProperty("progress").GetProperty("phase").GetString());
+        Assert.InRange(state.GetProperty("summary").GetProperty("bestTeacherFold").GetInt32(), 1, 2);
+
+        var results = ApiHost.Read(await Api.Results(ApiHost.Request("GET", "/api/experiments/api-run/results"), "api-run", default));
+        Assert.Equal(200, results.Status);
+        using var doc = JsonDocument.Parse(results.Body);
+        Assert.Equal("blob:datasets/US_FL/2021-02-08.csv", doc.RootElement.GetProperty("dataset").GetProperty("source").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("folds").GetArrayLength());
+        Assert.True(await host.Store.ExistsAsync("runs/api-run/models/student-fold2.safetensors"));
+
+        (status, _, json) = await Post("""{"folds": 2, "epochs": 0, "runId": "api-run"}""");
+        Assert.Equal(409, status);
+    }
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { "{not json", "body" },
+        { "[1,2]", "body" },
+        { """{"epochs": "ten"}""", "epochs" },
+        { """{"teacherLr": true}""", "teacherLr" },
+        { """{"epocs": 5}""", "epocs" },
+        { """{"epochs": -1}""", "epochs" },
+        { """{"batchSize": 0}""", "batchSize" },
+        { """{"studentLr": 0}""", "studentLr" },
+        { """{"folds": 1}""", "folds" },
+        { """{"inputDays": 0}""", "inputDays" },
+        { """{"data": "/etc/passwd"}""", "data" },
+        { """{"data": "blob:datasets/../runs/x/results.json"}""", "data" },
+        { """{"data": "blob:runs/x/results.json"}""", "data" },
+        { """{"data": "http://storage.googleapis.com/x.csv"}""", "data" },
+        { """{"location": "../US_FL"}""", "location" },
+        { """{"location": "US_FL", "data": "https://storage.googleapis.com/x.csv"}""", "location" },
+        { """{"runId": "../../etc"}""", "runId" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task A_bad_body_is_a_400_problem_naming_the_field(string body, string field)
+    {
+        var (status, type, json) = await Post(body);
+        Assert.Equal(400, status);
+        Assert.Equal("application/problem+json", type);
+        Assert.Equal(400, json.GetProperty("status").GetInt32());
+        Assert.True(json.GetProperty("errors").TryGetProperty(field, out var messages), json.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
+    }
+
+    [Fact]
+    public async Task Several_bad_fields_are_all_named()
+    {
+        var (status, _, json) = await Post("""{"epochs": -1, "folds": 1, "alpha": 2}""");
+        Assert.Equal(400, status);
+        var names = json.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Contains("alpha", names); // unknown: reported first, the rest after it is fixed
+        (status, _, json) = await Post("""{"epochs": -1, "folds": 1}""");
+        names = json.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Equal(["epochs", "folds"], names.Order());
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_with_413()
+    {
+        var (status, type, _) = await Post("{\"target\": \"" + new string('x', 5000) + "\"}");
+        Assert.Equal(413, status);
+        Assert.Equal("application/problem+json", type);
+    }
+
+    [Theory]
+    [InlineData("no-such-run", 404)]
+    [InlineData("../etc", 400)]
+    [InlineData("a%2Fb", 400)]
+    public async Task Unknown_or_unsafe_ids_are_refused(string id, int expected)
+    {
+        var (status, type, _) = await Get(id);
+        Assert.Equal(expected, status);
+        Assert.Equal("application/problem+json", type);
+        var results = ApiHost.Read(await Api.Results(ApiHost.Request("GET", "/x"), id, default));
+        Assert.Equal(expected, results.Status);
+    }
+
+    [Fact]
+    public void Every_http_function_requires_a_function_key()
+    {
+        var triggers = typeof(ExperimentApi).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .SelectMany(m => m.GetParameters())
+            .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>())
+            .OfType<HttpTriggerAttribute>()
+            .ToList();
+        Assert.NotEmpty(triggers);
+        Assert.All(triggers, t => Assert.Equal(AuthorizationLevel.Function, t.AuthLevel));
+    }
+
+    [Fact]
+    public void Functions_metadata_lists_every_function()
+    {
+        var names = typeof(ExperimentApi).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .Select(m => m.GetCustomAttribute<FunctionAttribute>()?.Name)
+            .OfType<string>()
+            .ToHashSet();
+        var metadata = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", "Distillery.Functions", "bin"), "functions.metadata", SearchOption.AllDirectories)
+            .OrderByDescending(File.GetLastWriteTimeUtc).First();
+        using var doc = JsonDocument.Parse(File.ReadAllText(metadata));
+        var listed = doc.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToHashSet();
+        Assert.Equal(names.Order(), listed.Order());
+        Assert.Contains("ExperimentOrchestrator", listed);
+        Assert.Contains("TrainTeacherActivity", listed);
+    }
+
+    [Fact]
+    public void Settings_come_from_the_app_settings_with_defaults()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DATA_URL_ALLOWLIST"] = "storage.googleapis.com; example.org",
+            ["CHAMPION_TOLERANCE"] = "0.1",
+        }).Build();
+        var options = DistilleryOptions.From(config);
+        Assert.Equal(["storage.googleapis.com", "example.org"], options.UrlAllowList);
+        Assert.Equal(0.1, options.ChampionTolerance);
+        Assert.Equal("DistilleryHub", options.TaskHub);
+    }
+}
