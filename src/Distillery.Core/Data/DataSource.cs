@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net;
 using System.Text.RegularExpressions;
 
@@ -106,6 +107,18 @@ public static partial class DataSource
     /// each checked with the same rules.</summary>
     public static async Task<RawTable> LoadUrlAsync(string url, DataSourceOptions options, CancellationToken ct = default)
     {
+        var fetched = await FetchUrlAsync(url, options, null, ct).ConfigureAwait(false);
+        using var buffer = new MemoryStream(fetched.Content);
+        return RawTableReader.Read(buffer, fetched.Url, options.MaxBytes);
+    }
+
+    /// <summary>
+    /// Downloads an allowed URL (redirects re-checked), at most <see cref="DataSourceOptions.MaxBytes"/>. With
+    /// <paramref name="known"/> the GET is conditional (If-None-Match / If-Modified-Since): an unchanged resource
+    /// answers 304 and comes back as <see cref="UrlFetch.NotModified"/> with no content.
+    /// </summary>
+    public static async Task<UrlFetch> FetchUrlAsync(string url, DataSourceOptions options, UrlValidators? known, CancellationToken ct = default)
+    {
         var uri = CheckUrl(url, options);
         var ownClient = options.Http is null;
         var http = options.Http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.All })
@@ -117,6 +130,8 @@ public static partial class DataSource
             for (var hop = 0; ; hop++)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                if (known?.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag)) request.Headers.IfNoneMatch.Add(tag);
+                if (known?.LastModified is { } since) request.Headers.IfModifiedSince = since;
                 HttpResponseMessage response;
                 try
                 {
@@ -137,6 +152,9 @@ public static partial class DataSource
                         CheckRedirect(final, uri, options);
 
                     var code = (int)response.StatusCode;
+                    var validators = new UrlValidators(response.Headers.ETag?.ToString(), response.Content.Headers.LastModified);
+                    if (response.StatusCode == HttpStatusCode.NotModified)
+                        return new UrlFetch(uri.ToString(), true, [], new UrlValidators(validators.ETag ?? known?.ETag, validators.LastModified ?? known?.LastModified));
                     if (code is >= 300 and < 400 && response.Headers.Location is { } location)
                     {
                         if (hop + 1 > MaxRedirects)
@@ -166,8 +184,7 @@ public static partial class DataSource
                     {
                         throw new InvalidInputException($"could not download URL {uri}: timed out", e);
                     }
-                    buffer.Position = 0;
-                    return RawTableReader.Read(buffer, source, options.MaxBytes);
+                    return new UrlFetch(source, false, buffer.ToArray(), validators);
                 }
             }
         }
@@ -186,3 +203,9 @@ public static partial class DataSource
         }
     }
 }
+
+/// <summary>HTTP validators of a downloaded resource, for a later conditional GET.</summary>
+public sealed record UrlValidators(string? ETag, DateTimeOffset? LastModified);
+
+/// <summary>A download: its final URL (after redirects), whether it was unchanged (304), its bytes and validators.</summary>
+public sealed record UrlFetch(string Url, bool NotModified, byte[] Content, UrlValidators Validators);
