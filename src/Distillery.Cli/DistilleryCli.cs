@@ -41,6 +41,7 @@ public static class DistilleryCli
         root.Subcommands.Add(prepare);
         root.Subcommands.Add(run);
         root.Subcommands.Add(report);
+        root.Subcommands.Add(PredictCommand.Create(stdout, stderr, Guard));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using Distillery.Experiments;
+using Distillery.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace Distillery.Functions;
@@ -12,6 +15,10 @@ public sealed record DistilleryOptions
     public IReadOnlyList<string> UrlAllowList { get; init; } = ["storage.googleapis.com"];
     public double ChampionTolerance { get; init; } = 0.05;
     public long MaxUploadBytes { get; init; } = 64L << 20;
+    /// <summary>Settings of scheduled retraining runs (RETRAIN_SETTINGS, JSON like the POST /api/experiments body;
+    /// default: the study's).</summary>
+    public ExperimentSettings RetrainSettings { get; init; } = new();
+    public string RetrainSchedule { get; init; } = "0 0 3 * * *";
     /// <summary>Largest JSON body accepted by the API.</summary>
     public long MaxJsonBytes { get; init; } = 64 << 10;
 
@@ -29,6 +36,10 @@ public sealed record DistilleryOptions
             UrlAllowList = List(config["DATA_URL_ALLOWLIST"], defaults.UrlAllowList),
             ChampionTolerance = double.TryParse(config["CHAMPION_TOLERANCE"], CultureInfo.InvariantCulture, out var t) ? t : defaults.ChampionTolerance,
             MaxUploadBytes = long.TryParse(config["MAX_UPLOAD_BYTES"], CultureInfo.InvariantCulture, out var m) ? m : defaults.MaxUploadBytes,
+            RetrainSchedule = config["RETRAIN_SCHEDULE"] ?? defaults.RetrainSchedule,
+            RetrainSettings = string.IsNullOrWhiteSpace(config["RETRAIN_SETTINGS"])
+                ? defaults.RetrainSettings
+                : (JsonSerializer.Deserialize<ExperimentSettings>(config["RETRAIN_SETTINGS"]!, ArtifactStoreJson.Options) ?? defaults.RetrainSettings).Validated(),
         };
     }
 }

@@ -6,6 +6,12 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Distillery.Workflow;
+using Distillery.Functions.Http;
+
+// `dotnet Distillery.Functions.dll --self-test`: load TorchSharp, run the models once, exit (see SelfTest.cs).
+if (args.Contains("--self-test")) return SelfTest.Run(Console.Out);
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -24,4 +30,14 @@ builder.Services.AddSingleton(sp =>
         new DataSourceOptions { AllowedHosts = options.UrlAllowList, MaxBytes = options.MaxUploadBytes });
 });
 
+builder.Services.AddSingleton(sp =>
+{
+    var options = sp.GetRequiredService<DistilleryOptions>();
+    return new DatasetWatcher(sp.GetRequiredService<IArtifactStore>(),
+        new DataSourceOptions { AllowedHosts = options.UrlAllowList, MaxBytes = options.MaxUploadBytes },
+        options.RetrainSettings, options.ChampionTolerance, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DatasetWatcher>());
+});
+builder.Services.AddSingleton<ForecasterCache>();
+
 builder.Build().Run();
+return 0;

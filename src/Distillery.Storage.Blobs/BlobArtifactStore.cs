@@ -12,7 +12,7 @@ namespace Distillery.Storage.Blobs;
 /// Storage that cannot be reached (after the SDK's retries) surfaces as an <see cref="IOException"/>
 /// whose message names the store and its endpoint; other refusals also surface as <see cref="IOException"/>.
 /// </summary>
-public sealed class BlobArtifactStore : IArtifactStore
+public sealed class BlobArtifactStore : IVersionedArtifactStore
 {
     /// <summary>Content up to this size is written with one Put Blob request; larger content is staged in blocks of this size.</summary>
     public const int BlockSize = 4 * 1024 * 1024;
@@ -74,6 +74,16 @@ public sealed class BlobArtifactStore : IArtifactStore
         {
             try { return (await blob.ExistsAsync(ct)).Value; }
             catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        }, ct);
+    }
+
+    public Task<string?> VersionAsync(string path, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        return Guard("version", path, async () =>
+        {
+            try { return (string?)(await blob.GetPropertiesAsync(cancellationToken: ct)).Value.ETag.ToString(); }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return null; }
         }, ct);
     }
 

@@ -36,5 +36,7 @@ public static class DistilleryTasks
         .AddActivity<PrepareDatasetActivity>()
         .AddActivity<TrainTeacherActivity>()
         .AddActivity<TrainStudentActivity>()
-        .AddActivity<SummarizeActivity>();
+        .AddActivity<SummarizeActivity>()
+        .AddOrchestrator<RetrainOrchestrator>()
+        .AddActivity<DecideChampionActivity>();
 }

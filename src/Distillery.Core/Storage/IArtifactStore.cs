@@ -17,6 +17,14 @@ public interface IArtifactStore
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default);
 }
 
+/// <summary>A store that can tell an artifact's version (an ETag) without reading it, so watchers can skip
+/// unchanged data cheaply.</summary>
+public interface IVersionedArtifactStore : IArtifactStore
+{
+    /// <summary>An opaque version that changes whenever the artifact is rewritten; null when it does not exist.</summary>
+    Task<string?> VersionAsync(string path, CancellationToken ct = default);
+}
+
 public static class ArtifactPath
 {
     /// <summary>Rejects paths that could leave the store's root or confuse a blob name.</summary>

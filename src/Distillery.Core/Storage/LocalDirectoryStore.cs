@@ -1,7 +1,7 @@
 namespace Distillery.Storage;
 
 /// <summary>Artifacts as files under one folder. Writes go to a temporary file that is then renamed into place.</summary>
-public sealed class LocalDirectoryStore : IArtifactStore
+public sealed class LocalDirectoryStore : IVersionedArtifactStore
 {
     private readonly string root;
 
@@ -45,6 +45,12 @@ public sealed class LocalDirectoryStore : IArtifactStore
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    public Task<string?> VersionAsync(string path, CancellationToken ct = default)
+    {
+        var file = new FileInfo(Full(path));
+        return Task.FromResult(file.Exists ? $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}" : null);
     }
 
     public Task<bool> DeleteAsync(string path, CancellationToken ct = default)

@@ -73,6 +73,30 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
             : new FileContentResult(bytes, "application/json");
     }
 
+    [Function("GetExperimentReport")]
+    public async Task<IActionResult> Report(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/report")] HttpRequest request,
+        string id, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(id)) return InvalidId(id);
+        var bytes = await store.ReadAsync($"{new RunLayout(id).Root}/report.html", ct);
+        return bytes is null
+            ? ApiResults.NotFound($"run '{id}' has no report (yet)")
+            : new FileContentResult(bytes, "text/html; charset=utf-8");
+    }
+
+    [Function("GetExperimentChart")]
+    public async Task<IActionResult> Chart(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/charts/{name}")] HttpRequest request,
+        string id, string name, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(id)) return InvalidId(id);
+        var chart = name.EndsWith(".png", StringComparison.Ordinal) ? name[..^4] : name;
+        if (!RunIds.IsValid(chart)) return ApiResults.BadRequest($"'{name}' is not a chart name");
+        var bytes = await store.ReadAsync($"{new RunLayout(id).Root}/charts/{chart}.png", ct);
+        return bytes is null ? ApiResults.NotFound($"run '{id}' has no chart '{chart}'") : new FileContentResult(bytes, "image/png");
+    }
+
     private static IActionResult InvalidId(string id) =>
         ApiResults.BadRequest($"'{id}' is not a run id: use 1–64 letters, digits, '-' or '_'");
 

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json;
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Storage;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distillery.Serving;
+
+/// <summary>
+/// One finished run's student (champion fold) or teacher (best fold), loaded once for serving forecasts from raw rows.
+/// <see cref="Predict"/> is safe to call from many threads at once (calls are serialised); dispose to free the module.
+/// </summary>
+public sealed class Forecaster : IDisposable
+{
+    public const string DateColumn = StudyCleaning.DateColumn;
+    private const int ListedNames = 10;
+
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly DatasetArtifact meta;
+    private readonly CleanDataset scaling;
+    private readonly object gate = new();
+    private bool disposed;
+
+    private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, nn.Module<Tensor, Tensor> model)
+    {
+        RunId = runId;
+        Kind = kind.Name();
+        Fold = fold;
+        this.meta = meta;
+        this.model = model;
+        // The cleaning's own scale/offset arithmetic (sklearn MinMaxScaler), with no rows.
+        scaling = new CleanDataset(meta.Source, meta.Target, meta.Features, [], meta.Min, meta.Max, []);
+    }
+
+    public string RunId { get; }
+    /// <summary>"student" or "teacher".</summary>
+    public string Kind { get; }
+    public int Fold { get; }
+    /// <summary>Feature columns the input rows must have, in model order.</summary>
+    public IReadOnlyList<string> Features => meta.Features;
+    public int InputDays => meta.InputDays;
+    public int OutputDays => meta.OutputDays;
+    public string Target => meta.Target;
+
+    /// <summary>"student" or "teacher" (case-insensitive); anything else is bad input.</summary>
+    public static ModelKind ParseKind(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "student" => ModelKind.Student,
+        "teacher" => ModelKind.Teacher,
+        _ => throw new InvalidInputException("model must be student or teacher"),
+    };
+
+    /// <summary>The fold whose distilled student has the lowest final test loss against the truth; ties → lower fold.</summary>
+    public static int ChampionFold(RunResults results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var candidates = results.Folds
+            .Where(f => f.Student.TestVsTruth is { Length: > 0 })
+            .Select(f => (f.Fold, Loss: f.Student.TestVsTruth![^1]))
+            .OrderBy(f => double.IsNaN(f.Loss) ? double.PositiveInfinity : f.Loss)
+            .ThenBy(f => f.Fold)
+            .ToList();
+        return candidates.Count > 0
+            ? candidates[0].Fold
+            : throw new InvalidOperationException($"run {results.RunId} has no distilled student with a test loss against the truth");
+    }
+
+    /// <summary>Loads results.json, dataset.json (not the matrix) and the chosen fold's weights of a finished run.</summary>
+    public static async Task<Forecaster> LoadAsync(IArtifactStore store, string runId, ModelKind kind, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (kind is not (ModelKind.Student or ModelKind.Teacher)) throw new InvalidInputException("model must be student or teacher");
+        var layout = new RunLayout(RunIds.Validate(runId));
+        var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
+                      ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
+        var fold = kind == ModelKind.Student ? ChampionFold(results) : results.BestTeacherFold;
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
+                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {layout.DatasetJson}");
+        var weights = await store.ReadAsync(layout.Model(kind, fold), ct)
+                      ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
+        return Create(layout.RunId, kind, fold, meta, ExperimentSteps.Shape(meta, results.Settings), weights);
+    }
+
+    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, ModelShape shape, byte[] weights)
+    {
+        var module = ModelFactory.Create(kind, shape);
+        try
+        {
+            ExperimentSteps.Load(module, weights);
+            module.eval();
+            return new Forecaster(runId, kind, fold, meta, module);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Forecasts the <see cref="OutputDays"/> days after the last input date from raw rows (column name → cell, with
+    /// <c>date</c> as yyyy-MM-dd). Uses the last <see cref="InputDays"/> rows in date order; extra columns are ignored;
+    /// empty cells are 0; values are scaled with the run's stored min/max exactly as the cleaning did.
+    /// Bad input throws <see cref="InvalidInputException"/> naming the problem.
+    /// </summary>
+    public Forecast Predict(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var (input, lastDate) = Input(rows);
+        double[] scaled;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var x = tensor(input, [1, InputDays, Features.Count]);
+            var y = model.call(x).to_type(ScalarType.Float64).cpu();
+            scaled = y.data<double>().ToArray();
+        }
+        var days = new ForecastDay[scaled.Length];
+        for (var d = 0; d < days.Length; d++)
+            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
+        return new Forecast(Kind, RunId, Fold, days);
+    }
+
+    /// <summary>The model input [InputDays × features] (float32, row-major) and the last input date.</summary>
+    private (float[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    {
+        if (rows.Count < InputDays)
+            throw new InvalidInputException($"needs the last {InputDays} days of input, got {rows.Count} rows");
+
+        var dates = new DateOnly[rows.Count];
+        var bad = new List<string>();
+        var firstRow = new Dictionary<DateOnly, int>(rows.Count);
+        var duplicates = new List<string>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i] is null || !rows[i].TryGetValue(DateColumn, out var text) || string.IsNullOrEmpty(text))
+                bad.Add($"row {i + 1} has no '{DateColumn}'");
+            else if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out dates[i]))
+                bad.Add($"'{Shorten(text)}' (row {i + 1})");
+            else if (!firstRow.TryAdd(dates[i], i))
+                duplicates.Add($"{text} (rows {firstRow[dates[i]] + 1} and {i + 1})");
+        }
+        if (bad.Count > 0)
+            throw new InvalidInputException($"invalid date{(bad.Count > 1 ? "s" : "")} (expected yyyy-MM-dd): {List(bad)}");
+        if (duplicates.Count > 0)
+            throw new InvalidInputException($"duplicate date{(duplicates.Count > 1 ? "s" : "")}: {List(duplicates)}");
+
+        var used = Enumerable.Range(0, rows.Count).OrderBy(i => dates[i]).TakeLast(InputDays).ToArray();
+
+        var missing = Features.Where(f => used.Any(i => !rows[i].ContainsKey(f))).ToList();
+        if (missing.Count > 0)
+            throw new InvalidInputException($"missing {missing.Count} feature column{(missing.Count > 1 ? "s" : "")}: {List(missing)}");
+
+        var features = Features.Count;
+        var input = new float[InputDays * features];
+        for (var d = 0; d < used.Length; d++)
+        {
+            var row = rows[used[d]];
+            for (var j = 0; j < features; j++)
+            {
+                var cell = row[Features[j]] ?? "";
+                double raw;
+                if (cell.Length == 0) raw = 0.0;
+                else if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out raw))
+                    throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
+                else if (!double.IsFinite(raw))
+                    throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
+                input[d * features + j] = (float)scaling.ScaleValue(j, raw);
+            }
+        }
+        return (input, dates[used[^1]]);
+    }
+
+    /// <summary>Rows of a CSV (header with a <c>date</c> column) as column name → cell.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> RowsFromCsv(Stream csv, long maxBytes, string sourceName = "input")
+    {
+        var table = RawTableReader.Read(csv, sourceName, maxBytes);
+        var rows = new List<IReadOnlyDictionary<string, string>>(table.Rows.Count);
+        foreach (var cells in table.Rows)
+        {
+            var row = new Dictionary<string, string>(table.Columns.Count, StringComparer.Ordinal);
+            for (var c = 0; c < cells.Length; c++) row[table.Columns[c]] = cells[c];
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>A JSON array of objects (one per day) as column name → cell: numbers keep their JSON text, strings
+    /// their value, null becomes empty (→ 0).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> RowsFromJson(JsonElement array)
+    {
+        if (array.ValueKind != JsonValueKind.Array)
+            throw new InvalidInputException($"input must be a JSON array of objects (one per day), got {Describe(array.ValueKind)}");
+        var rows = new List<IReadOnlyDictionary<string, string>>(array.GetArrayLength());
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                throw new InvalidInputException($"input[{i}] must be an object (column → value), got {Describe(item.ValueKind)}");
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in item.EnumerateObject())
+            {
+                var value = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString()!,
+                    JsonValueKind.Number => p.Value.GetRawText(),
+                    JsonValueKind.Null => "",
+                    var other => throw new InvalidInputException(
+                        $"input[{i}].{Shorten(p.Name)} must be a number, a string or null, got {Describe(other)}"),
+                };
+                if (!row.TryAdd(p.Name, value))
+                    throw new InvalidInputException($"input[{i}] has the property '{Shorten(p.Name)}' twice");
+            }
+            rows.Add(row);
+            i++;
+        }
+        return rows;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
+
+    private static string List(IReadOnlyList<string> items) =>
+        items.Count <= ListedNames
+            ? string.Join(", ", items)
+            : string.Join(", ", items.Take(ListedNames)) + $", ... ({items.Count} in all)";
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed) return;
+            disposed = true;
+            model.Dispose();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Storage;
+
+namespace Distillery.Serving;
+
+/// <summary>The student's network, as stored weights describe it.</summary>
+public sealed record ServingArchitecture(int InputDays, int OutputDays, int Features, int Hidden, int Layers,
+    string Activation, string Output, string InputLayout);
+
+/// <summary>One tensor of the exported .safetensors file.</summary>
+public sealed record ServingTensor(string Name, string Dtype, long[] Shape);
+
+/// <summary>What a consumer of the exported student needs besides its weights: the network, the feature order and the
+/// min/max scaling (serialized camelCase next to the .safetensors file).</summary>
+public sealed record ServingSidecar(
+    string RunId, string Model, int Fold, ServingArchitecture Architecture, IReadOnlyList<ServingTensor> Tensors,
+    IReadOnlyList<string> Features, double[] Min, double[] Max, int TargetIndex, string Target, string HowToUse);
+
+public static class ModelExport
+{
+    /// <summary>The champion-fold student's stored .safetensors bytes and its sidecar.</summary>
+    public static async Task<(byte[] Safetensors, ServingSidecar Sidecar)> StudentAsync(IArtifactStore store, string runId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var layout = new RunLayout(RunIds.Validate(runId));
+        var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
+                      ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
+        var fold = Forecaster.ChampionFold(results);
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
+                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {layout.DatasetJson}");
+        var path = layout.Safetensors(ModelKind.Student, fold);
+        var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
+        var shape = ExperimentSteps.Shape(meta, results.Settings);
+        var features = meta.Features.Count;
+        var architecture = new ServingArchitecture(shape.InputDays, shape.OutputDays, features, shape.StudentHidden, shape.StudentLayers,
+            "relu", "sigmoid", "[batch, inputDays, features] flattened row-major");
+        var howToUse =
+            $"Input: the last {shape.InputDays} days of the {features} features in 'features' order, as [1, {shape.InputDays}, {features}] " +
+            $"float32 flattened row-major (day by day) into {shape.InputDays * features} values. Scale each value x of feature j with " +
+            "(x - min[j]) / (max[j] - min[j]) (divide by 1 when max = min); an empty value is 0 before scaling. " +
+            $"Network: {shape.StudentLayers} × (Linear → {shape.StudentHidden}, ReLU), then Linear → {shape.OutputDays} and sigmoid. " +
+            "Output k is day k+1 after the last input date, in patients/day: y × (max[t] - min[t]) + min[t] with t = targetIndex.";
+        return (bytes, new ServingSidecar(layout.RunId, ModelKind.Student.Name(), fold, architecture, Tensors(bytes, path),
+            meta.Features, meta.Min, meta.Max, meta.TargetIndex, meta.Target, howToUse));
+    }
+
+    /// <summary>The tensors listed in a .safetensors header (8-byte little-endian length, then JSON), in header order.</summary>
+    public static IReadOnlyList<ServingTensor> Tensors(ReadOnlySpan<byte> safetensors, string name = "safetensors")
+    {
+        if (safetensors.Length < 8) throw new InvalidOperationException($"{name} is too short for a safetensors header");
+        var length = BinaryPrimitives.ReadUInt64LittleEndian(safetensors);
+        if (length > (ulong)(safetensors.Length - 8)) throw new InvalidOperationException($"{name}: header length {length} exceeds the file");
+        using var header = JsonDocument.Parse(safetensors.Slice(8, (int)length).ToArray());
+        var tensors = new List<ServingTensor>();
+        foreach (var p in header.RootElement.EnumerateObject())
+        {
+            if (p.Name == "__metadata__") continue;
+            tensors.Add(new ServingTensor(p.Name, p.Value.GetProperty("dtype").GetString() ?? "",
+                p.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray()));
+        }
+        return tensors;
+    }
+}

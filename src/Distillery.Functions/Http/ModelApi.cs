@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Distillery.Data;
+using Distillery.Models;
+using Distillery.Retraining;
+using Distillery.Serving;
+using Distillery.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Distillery.Functions.Http;
+
+/// <summary>Loaded models, once per (run, kind): a new champion is a new run id, so a stale model is never served.</summary>
+public sealed class ForecasterCache(IArtifactStore store)
+{
+    private readonly ConcurrentDictionary<(string RunId, ModelKind Kind), Lazy<Task<Forecaster>>> loaded = new();
+
+    public Task<Forecaster> GetAsync(string runId, ModelKind kind, CancellationToken ct) =>
+        loaded.GetOrAdd((runId, kind), key => new Lazy<Task<Forecaster>>(() => Forecaster.LoadAsync(store, key.RunId, key.Kind, CancellationToken.None))).Value;
+}
+
+/// <summary>
+/// GET /api/models/{location}: the champion; POST /api/models/{location}/predict: a forecast from the last input
+/// days; GET /api/models/{location}/student.safetensors and student.json: the champion student's weights and its
+/// feature list and scaling.
+/// </summary>
+public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, ForecasterCache cache)
+{
+    [Function("GetModel")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{location}")] HttpRequest request,
+        string location, CancellationToken ct)
+    {
+        var (state, error) = await ChampionOf(location, ct);
+        if (error is not null) return error;
+        var history = await new ChampionRegistry(store).HistoryAsync(location, ct);
+        return ApiResults.Json(200, new { location, champion = state!.Champion, challenger = state.Challenger, history });
+    }
+
+    [Function("Predict")]
+    public async Task<IActionResult> Predict(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{location}/predict")] HttpRequest request,
+        string location, CancellationToken ct)
+    {
+        var (state, error) = await ChampionOf(location, ct);
+        if (error is not null) return error;
+        var model = request.Query["model"].ToString();
+        if (model is not ("" or "student" or "teacher")) return ApiResults.BadRequest($"model must be student or teacher, got '{model}'");
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes * 16, ct);
+        if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes * 16} byte limit");
+        try
+        {
+            var rows = IsCsv(request) ? Forecaster.RowsFromCsv(new MemoryStream(body), body.Length + 1) : RowsFromJson(body);
+            var forecaster = await cache.GetAsync(state!.Champion!.RunId, model == "teacher" ? ModelKind.Teacher : ModelKind.Student, ct);
+            return ApiResults.Json(200, forecaster.Predict(rows));
+        }
+        catch (InvalidInputException e)
+        {
+            return ApiResults.BadRequest(e.Message);
+        }
+    }
+
+    [Function("ExportStudent")]
+    public async Task<IActionResult> Export(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{location}/student.{format}")] HttpRequest request,
+        string location, string format, CancellationToken ct)
+    {
+        if (format is not ("safetensors" or "json")) return ApiResults.NotFound($"no export 'student.{format}': use student.safetensors or student.json");
+        var (state, error) = await ChampionOf(location, ct);
+        if (error is not null) return error;
+        var (weights, sidecar) = await ModelExport.StudentAsync(store, state!.Champion!.RunId, ct);
+        return format == "safetensors"
+            ? new FileContentResult(weights, "application/octet-stream") { FileDownloadName = $"{location}-student.safetensors" }
+            : ApiResults.Json(200, sidecar);
+    }
+
+    private async Task<(LocationState? State, IActionResult? Error)> ChampionOf(string location, CancellationToken ct)
+    {
+        if (!DataSource.IsLocationKey(location)) return (null, ApiResults.BadRequest($"'{location}' is not a location key such as US_FL"));
+        var state = await new ChampionRegistry(store).GetAsync(location, ct);
+        return state.Champion is null
+            ? (null, ApiResults.NotFound($"location '{location}' has no champion model yet"))
+            : (state, null);
+    }
+
+    private static bool IsCsv(HttpRequest request) =>
+        request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static IReadOnlyList<IReadOnlyDictionary<string, string>> RowsFromJson(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var rows = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("rows", out var inner)
+                ? inner : doc.RootElement;
+            return Forecaster.RowsFromJson(rows);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"body is not valid JSON: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Distillery.Retraining;
+using Distillery.Storage;
+using Distillery.Workflow;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace Distillery.Functions;
+
+/// <summary>Scheduled retraining: a timer checks the watched datasets; new data starts one retraining orchestration.</summary>
+public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, IArtifactStore store)
+{
+    [Function("RetrainOnNewData")]
+    public Task<IReadOnlyList<WatchOutcome>> CheckWatchedDatasets(
+        [TimerTrigger("%RETRAIN_SCHEDULE%", RunOnStartup = false)] TimerInfo timer,
+        [DurableClient] DurableTaskClient client, CancellationToken ct) =>
+        watcher.CheckAsync(client, options.WatchedDatasets, ct);
+
+    [Function(nameof(RetrainOrchestrator))]
+    public Task<ChampionDecision> Retrain([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RetrainOrchestrator().RunAsync(context, context.GetInput<RetrainRequest>()!);
+
+    [Function(nameof(DecideChampionActivity))]
+    public Task<ChampionDecision> DecideChampion([ActivityTrigger] DecideRequest input) =>
+        new ChampionRegistry(store).DecideAsync(input.Location, input.RunId, input.Fingerprint, input.DatasetPath,
+            input.Tolerance, input.NowUtc);
+}
