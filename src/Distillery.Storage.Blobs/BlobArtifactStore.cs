@@ -77,6 +77,35 @@ public sealed class BlobArtifactStore : IVersionedArtifactStore
         }, ct);
     }
 
+    public Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) },
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        };
+        return Guard("create", path, async () =>
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct);
+                    return true;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 409 or 412 && ex.ErrorCode != BlobErrorCode.ContainerNotFound)
+                {
+                    return false; // someone else created it first
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404 && attempt < 2)
+                {
+                    await Container.CreateIfNotExistsAsync(cancellationToken: ct);
+                }
+            }
+        }, ct);
+    }
+
     public Task<string?> VersionAsync(string path, CancellationToken ct = default)
     {
         var blob = Blob(path);

@@ -98,22 +98,21 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
         {
             if (existing.RuntimeStatus is not (OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated))
                 return new WatchOutcome(location, source, "skipped", fingerprint, instanceId, $"retraining for this data is {existing.RuntimeStatus}");
+        }
+        // Triggers can race (timer, uploads, several instances): a create-if-absent claim in storage, keyed by what
+        // each saw, lets exactly one of them start (or restart) the run, whatever the durable backend does with ids.
+        var claim = $"state/{location}/claims/{instanceId}@{existing?.CreatedAt.Ticks ?? 0}";
+        if (!await store.CreateNewAsync(claim, System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), ct))
+            return new WatchOutcome(location, source, "skipped", fingerprint, instanceId, "retraining for this data was just started by another trigger");
+        if (existing is not null)
+        {
             // A failed retraining may restart: its finished steps are kept in storage and are not recomputed.
             await client.PurgeInstanceAsync(instanceId, cancellation: ct);
             await client.PurgeInstanceAsync(runId, cancellation: ct);
         }
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(RetrainOrchestrator),
-                new RetrainRequest(location, datasetPath, fingerprint, runId, retrainSettings, tolerance),
-                new StartOrchestrationOptions { InstanceId = instanceId }, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Another trigger may have scheduled the same instance id first: then this one has nothing to do.
-            if (await client.GetInstanceAsync(instanceId, ct) is null) throw;
-            return new WatchOutcome(location, source, "skipped", fingerprint, instanceId, "retraining for this data was just started by another trigger");
-        }
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(RetrainOrchestrator),
+            new RetrainRequest(location, datasetPath, fingerprint, runId, retrainSettings, tolerance),
+            new StartOrchestrationOptions { InstanceId = instanceId }, ct);
         return new WatchOutcome(location, source, existing is null ? "started" : "restarted", fingerprint, instanceId,
             $"new data {fingerprint[..12]} → run {runId}");
     }
@@ -169,8 +168,9 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
             return Valid(entry[DataSource.LocationPrefix.Length..]);
         if (entry.StartsWith(ExperimentSteps.BlobPrefix + "datasets/", StringComparison.Ordinal))
             return Valid(entry[(ExperimentSteps.BlobPrefix.Length + "datasets/".Length)..].Split('/')[0]);
+        // KEY=URL: the scheme and host are checked when it is fetched (https and the allow-list).
         var equals = entry.IndexOf('=');
-        if (equals > 0 && entry[(equals + 1)..].StartsWith("https://", StringComparison.OrdinalIgnoreCase)) return Valid(entry[..equals]);
+        if (equals > 0 && entry[(equals + 1)..].Contains("://", StringComparison.Ordinal)) return Valid(entry[..equals]);
         if (entry.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(entry, UriKind.Absolute, out var uri))
             return Valid(Path.GetFileNameWithoutExtension(uri.AbsolutePath));
         return null;

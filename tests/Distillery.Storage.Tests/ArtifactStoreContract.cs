@@ -190,4 +190,29 @@ public abstract class ArtifactStoreContract : IAsyncLifetime
         Assert.Equal(paths, await Store.ListAsync("runs/r/"));
         for (var i = 0; i < paths.Length; i++) Assert.Equal(Payload(2048, i), await Store.ReadAsync(paths[i]));
     }
+
+    [Fact]
+    public async Task Create_new_succeeds_for_exactly_one_of_concurrent_callers()
+    {
+        var payloads = Enumerable.Range(0, 8).Select(i => Enumerable.Repeat((byte)(i + 1), 1000 + i).ToArray()).ToArray();
+        var won = await Task.WhenAll(payloads.Select(p => Task.Run(() => Store.CreateNewAsync("claims/one.json", p))));
+        var winner = Assert.Single(Enumerable.Range(0, 8), i => won[i]);
+        Assert.Equal(payloads[winner], await Store.ReadAsync("claims/one.json"));
+        Assert.False(await Store.CreateNewAsync("claims/one.json", payloads[0]));
+        Assert.Equal(["claims/one.json"], await Store.ListAsync("claims/"));
+    }
+
+    [Fact]
+    public async Task Versions_change_when_an_artifact_is_rewritten()
+    {
+        var versioned = Assert.IsAssignableFrom<IVersionedArtifactStore>(Store);
+        Assert.Null(await versioned.VersionAsync("v/a.csv"));
+        await Store.WriteAsync("v/a.csv", new byte[] { 1 });
+        var first = await versioned.VersionAsync("v/a.csv");
+        Assert.NotNull(first);
+        Assert.Equal(first, await versioned.VersionAsync("v/a.csv"));
+        await Task.Delay(20);
+        await Store.WriteAsync("v/a.csv", new byte[] { 1, 2 });
+        Assert.NotEqual(first, await versioned.VersionAsync("v/a.csv"));
+    }
 }

@@ -30,6 +30,7 @@ public sealed class FaultyStore(IArtifactStore inner, Func<string, bool> failFir
         return inner.WriteAsync(path, content, ct);
     }
 
+    public Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.CreateNewAsync(path, content, ct);
     public Task<bool> DeleteAsync(string path, CancellationToken ct = default) => inner.DeleteAsync(path, ct);
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
 }

@@ -12,6 +12,8 @@ public interface IArtifactStore
     /// <summary>The whole artifact, or null when it does not exist.</summary>
     Task<byte[]?> ReadAsync(string path, CancellationToken ct = default);
     Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default);
+    /// <summary>Writes only if nothing exists at the path, atomically: of concurrent callers exactly one gets true.</summary>
+    Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default);
     Task<bool> DeleteAsync(string path, CancellationToken ct = default);
     /// <summary>Paths under a prefix, in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default);

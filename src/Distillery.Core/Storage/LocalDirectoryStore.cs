@@ -53,6 +53,28 @@ public sealed class LocalDirectoryStore : IVersionedArtifactStore
         return Task.FromResult(file.Exists ? $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}" : null);
     }
 
+    public async Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        var full = Full(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Guid.NewGuid():N}.partial";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, content.ToArray(), ct);
+            // Without overwrite, File.Move links the file into place: it fails if the target exists (atomic create-if-absent).
+            File.Move(temp, full, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(full))
+        {
+            return false;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
     public Task<bool> DeleteAsync(string path, CancellationToken ct = default)
     {
         var full = Full(path);

@@ -16,8 +16,20 @@ public sealed class ForecasterCache(IArtifactStore store)
 {
     private readonly ConcurrentDictionary<(string RunId, ModelKind Kind), Lazy<Task<Forecaster>>> loaded = new();
 
-    public Task<Forecaster> GetAsync(string runId, ModelKind kind, CancellationToken ct) =>
-        loaded.GetOrAdd((runId, kind), key => new Lazy<Task<Forecaster>>(() => Forecaster.LoadAsync(store, key.RunId, key.Kind, CancellationToken.None))).Value;
+    public async Task<Forecaster> GetAsync(string runId, ModelKind kind, CancellationToken ct)
+    {
+        var key = (runId, kind);
+        var entry = loaded.GetOrAdd(key, k => new Lazy<Task<Forecaster>>(() => Forecaster.LoadAsync(store, k.RunId, k.Kind, CancellationToken.None)));
+        try
+        {
+            return await entry.Value.WaitAsync(ct);
+        }
+        catch when (entry.Value.IsFaulted)
+        {
+            loaded.TryRemove(new KeyValuePair<(string, ModelKind), Lazy<Task<Forecaster>>>(key, entry)); // retry on the next request
+            throw;
+        }
+    }
 }
 
 /// <summary>

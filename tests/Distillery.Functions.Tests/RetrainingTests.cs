@@ -1,0 +1,256 @@
+using System.Text;
+using System.Text.Json;
+using Distillery.Cli.Hosting;
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Functions;
+using Distillery.Functions.Http;
+using Distillery.Retraining;
+using Distillery.Storage;
+using Distillery.Storage.Blobs;
+using Distillery.Tests.Azurite;
+using Distillery.Tests.Experiments;
+using Distillery.Workflow;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Distillery.Tests.Functions;
+
+/// <summary>A blob store whose writes under a prefix can be made to fail, to produce a failed retraining run.</summary>
+public sealed class SwitchableStore(IVersionedArtifactStore inner) : IVersionedArtifactStore
+{
+    public volatile string? FailWritesUnder;
+    public string Describe() => inner.Describe();
+    public Task<bool> ExistsAsync(string path, CancellationToken ct = default) => inner.ExistsAsync(path, ct);
+    public Task<byte[]?> ReadAsync(string path, CancellationToken ct = default) => inner.ReadAsync(path, ct);
+    public Task<string?> VersionAsync(string path, CancellationToken ct = default) => inner.VersionAsync(path, ct);
+    public Task<bool> DeleteAsync(string path, CancellationToken ct = default) => inner.DeleteAsync(path, ct);
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+    public Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.CreateNewAsync(path, content, ct);
+    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) =>
+        FailWritesUnder is { } prefix && path.StartsWith(prefix, StringComparison.Ordinal)
+            ? throw new IOException($"storage refused {path}")
+            : inner.WriteAsync(path, content, ct);
+}
+
+/// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the in-process durable host.</summary>
+public sealed class RetrainingTests : IAsyncLifetime
+{
+    private static readonly ExperimentSettings Tiny = new() { Folds = 2, Epochs = 0 };
+    private AzuriteServer azurite = null!;
+    private SwitchableStore store = null!;
+    private InProcessExperimentHost durable = null!;
+    private DatasetWatcher watcher = null!;
+    private readonly DistilleryOptions options = new() { MaxUploadBytes = 4 << 20 };
+
+    public async Task InitializeAsync()
+    {
+        azurite = await AzuriteServer.StartNewAsync();
+        var blob = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
+        await blob.EnsureContainerAsync();
+        store = new SwitchableStore(blob);
+        durable = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        watcher = new DatasetWatcher(store, new DataSourceOptions(), Tiny, tolerance: 0.05, NullLogger.Instance);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await durable.DisposeAsync();
+        await azurite.DisposeAsync();
+    }
+
+    private static byte[] UsFl(int dropLastRows = 0)
+    {
+        var lines = File.ReadAllLines(RepoPaths.UsFl);
+        return Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(lines.Length - dropLastRows)) + "\n");
+    }
+
+    private async Task<OrchestrationMetadata> Finished(string instanceId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        return await durable.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+    }
+
+    [Fact]
+    public async Task New_data_starts_exactly_one_run_and_the_same_data_none()
+    {
+        await store.WriteAsync("datasets/US_FL/2021-02-08.csv", UsFl());
+        const string entry = "blob:datasets/US_FL/";
+
+        var first = await watcher.CheckOneAsync(durable.Client, entry);
+        Assert.Equal("started", first.Action);
+        var done = await Finished(first.InstanceId!);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        var decision = done.ReadOutputAs<ChampionDecision>()!;
+        Assert.Equal("champion", decision.Outcome);
+        Assert.Equal("first run for this location", decision.Reason);
+
+        var again = await watcher.CheckOneAsync(durable.Client, entry);
+        Assert.Equal("unchanged", again.Action);
+        Assert.Null(again.InstanceId);
+
+        var api = new ModelApi(store, options, new ForecasterCache(store));
+        var (status, _, body) = ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_FL"), "US_FL", default));
+        Assert.Equal(200, status);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(decision.RunId, json.RootElement.GetProperty("champion").GetProperty("runId").GetString());
+        Assert.Equal(first.Fingerprint, json.RootElement.GetProperty("champion").GetProperty("fingerprint").GetString());
+        Assert.Single(json.RootElement.GetProperty("history").EnumerateArray());
+
+        // Serving the champion: the API's forecast equals the model evaluated directly, for student and teacher.
+        var lastRows = File.ReadAllLines(RepoPaths.UsFl);
+        var header = lastRows[0].Split(',');
+        var rows = lastRows[^10..].Select(line => header.Zip(line.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+        var predictBody = JsonSerializer.Serialize(new { rows });
+        foreach (var kind in new[] { Distillery.Models.ModelKind.Student, Distillery.Models.ModelKind.Teacher })
+        {
+            var query = kind == Distillery.Models.ModelKind.Teacher ? "?model=teacher" : "";
+            var request = ApiHost.Request("POST", "/api/models/US_FL/predict", predictBody);
+            request.QueryString = new Microsoft.AspNetCore.Http.QueryString(query);
+            var (predictStatus, _, predicted) = ApiHost.Read(await api.Predict(request, "US_FL", default));
+            Assert.True(predictStatus == 200, predicted);
+            using var direct = await Distillery.Serving.Forecaster.LoadAsync(store, decision.RunId, kind, default);
+            var expected = direct.Predict(rows.Select(r => (IReadOnlyDictionary<string, string>)r).ToList());
+            using var got = JsonDocument.Parse(predicted);
+            var values = got.RootElement.GetProperty("forecast").EnumerateArray().Select(d => d.GetProperty("value").GetDouble()).ToArray();
+            Assert.Equal(expected.Days.Select(d => d.Value).ToArray(), values);
+            Assert.Equal("2021-02-09", got.RootElement.GetProperty("forecast")[0].GetProperty("date").GetString());
+        }
+        var missing = ApiHost.Read(await api.Predict(ApiHost.Request("POST", "/api/models/US_FL/predict",
+            JsonSerializer.Serialize(new { rows = rows.Select(r => r.Where(kv => kv.Key != "new_confirmed").ToDictionary()) })), "US_FL", default));
+        Assert.Equal(400, missing.Status);
+        Assert.Contains("new_confirmed", missing.Body);
+        var export = await api.Export(ApiHost.Request("GET", "/api/models/US_FL/student.safetensors"), "US_FL", "safetensors", default);
+        Assert.IsType<Microsoft.AspNetCore.Mvc.FileContentResult>(export);
+        var sidecar = ApiHost.Read(await api.Export(ApiHost.Request("GET", "/api/models/US_FL/student.json"), "US_FL", "json", default));
+        Assert.Contains("new_hospitalized_patients", sidecar.Body);
+        Assert.Equal(404, ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_CA"), "US_CA", default)).Status);
+
+        // A newer version in the same folder is new data: one more run, decided against the champion.
+        await store.WriteAsync("datasets/US_FL/2021-02-09.csv", UsFl(dropLastRows: 3));
+        var second = await watcher.CheckOneAsync(durable.Client, entry);
+        Assert.Equal("started", second.Action);
+        var secondDecision = (await Finished(second.InstanceId!)).ReadOutputAs<ChampionDecision>()!;
+        Assert.Equal(decision.RunId, secondDecision.PreviousChampion);
+        Assert.Contains(secondDecision.Outcome, new[] { "champion", "challenger" });
+        Assert.Equal(2, (await new ChampionRegistry(store).HistoryAsync("US_FL")).Count);
+    }
+
+    [Fact]
+    public async Task Simultaneous_triggers_for_the_same_new_data_start_one_run()
+    {
+        await store.WriteAsync("datasets/US_TX/v1.csv", UsFl());
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            Task.Run(() => watcher.CheckOneAsync(durable.Client, "blob:datasets/US_TX/"))));
+        Assert.Single(outcomes, o => o.Action == "started");
+        Assert.All(outcomes.Where(o => o.Action != "started"), o => Assert.Equal("skipped", o.Action));
+        Assert.Single(outcomes.Select(o => o.InstanceId).Distinct());
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await Finished(outcomes[0].InstanceId!)).RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task A_failed_retraining_is_restarted_by_the_next_trigger_and_completes()
+    {
+        await store.WriteAsync("datasets/US_GA/v1.csv", UsFl());
+        store.FailWritesUnder = "runs/";
+        var first = await watcher.CheckOneAsync(durable.Client, "blob:datasets/US_GA/");
+        Assert.Equal("started", first.Action);
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await Finished(first.InstanceId!)).RuntimeStatus);
+
+        store.FailWritesUnder = null;
+        var retry = await watcher.CheckOneAsync(durable.Client, "blob:datasets/US_GA/");
+        Assert.Equal("restarted", retry.Action);
+        Assert.Equal(first.InstanceId, retry.InstanceId);
+        var done = await Finished(retry.InstanceId!);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("champion", done.ReadOutputAs<ChampionDecision>()!.Outcome);
+    }
+
+    [Fact]
+    public async Task Upload_validates_before_storing_and_retrain_now_starts_a_run()
+    {
+        var api = new DatasetApi(store, options, watcher);
+        async Task<(int Status, string Body)> Upload(string location, byte[] csv, string query = "")
+        {
+            var request = ApiHost.Request("POST", $"/api/datasets/{location}");
+            request.Body = new MemoryStream(csv);
+            request.ContentLength = csv.Length;
+            request.ContentType = "text/csv";
+            request.QueryString = new Microsoft.AspNetCore.Http.QueryString(query);
+            var (status, _, body) = ApiHost.Read(await api.Upload(request, location, durable.Client, default));
+            return (status, body);
+        }
+
+        var (status, body) = await Upload("US_NY", "location_key,date,new_confirmed\nUS_NY,2020-01-01,5\n"u8.ToArray());
+        Assert.Equal(400, status);
+        Assert.Contains("new_hospitalized_patients", body);
+        (status, body) = await Upload("../x", UsFl());
+        Assert.Equal(400, status);
+        (status, _) = await Upload("US_NY", UsFl(), "?retrain=later");
+        Assert.Equal(400, status);
+        Assert.Empty(await store.ListAsync("datasets/US_NY/"));
+
+        (status, body) = await Upload("US_NY", UsFl(), "?retrain=now");
+        Assert.Equal(201, status);
+        using var json = JsonDocument.Parse(body);
+        Assert.Single(await store.ListAsync("datasets/US_NY/"));
+        var instance = json.RootElement.GetProperty("retraining").GetProperty("instanceId").GetString()!;
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await Finished(instance)).RuntimeStatus);
+
+        (status, _) = await Upload("US_NY", new byte[(4 << 20) + 1]);
+        Assert.Equal(413, status);
+    }
+
+    [Fact]
+    public async Task A_watched_url_is_fetched_conditionally_and_stored_by_fingerprint()
+    {
+        using var server = new CsvServer(UsFl());
+        var urlWatcher = new DatasetWatcher(store, new DataSourceOptions { AllowInsecureLoopback = true }, Tiny, 0.05, NullLogger.Instance);
+        var entry = $"US_AZ={server.Url}";
+        var first = await urlWatcher.CheckOneAsync(durable.Client, entry);
+        Assert.Equal("started", first.Action);
+        Assert.True(await store.ExistsAsync(DatasetWatcher.DatasetPath("US_AZ", first.Fingerprint!)));
+        await Finished(first.InstanceId!);
+        var again = await urlWatcher.CheckOneAsync(durable.Client, entry);
+        Assert.Equal("unchanged", again.Action);
+        Assert.Equal(1, server.NotModifiedAnswers);
+    }
+
+    /// <summary>A loopback HTTP server for one CSV, answering If-None-Match with 304.</summary>
+    private sealed class CsvServer : IDisposable
+    {
+        private readonly System.Net.HttpListener listener = new();
+        private int notModified;
+        public string Url { get; }
+        public int NotModifiedAnswers => notModified;
+
+        public CsvServer(byte[] content)
+        {
+            var port = AzuriteServer.FreePort();
+            Url = $"http://127.0.0.1:{port}/US_AZ.csv";
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (listener.IsListening)
+                {
+                    System.Net.HttpListenerContext context;
+                    try { context = await listener.GetContextAsync(); } catch { return; }
+                    if (context.Request.Headers["If-None-Match"] == "\"v1\"")
+                    {
+                        Interlocked.Increment(ref notModified);
+                        context.Response.StatusCode = 304;
+                    }
+                    else
+                    {
+                        context.Response.Headers["ETag"] = "\"v1\"";
+                        await context.Response.OutputStream.WriteAsync(content);
+                    }
+                    context.Response.Close();
+                }
+            });
+        }
+
+        public void Dispose() => listener.Close();
+    }
+}
