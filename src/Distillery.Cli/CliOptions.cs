@@ -6,8 +6,13 @@ namespace Distillery.Cli;
 /// <summary>The data and run options shared by the commands, with the study's defaults.</summary>
 public sealed class CliOptions
 {
-    public Option<string?> Data { get; } = new("--data") { Description = "CSV source: a local path, an https URL, or blob:datasets/… (with --connection). Default: the embedded US_FL sample." };
-    public Option<string?> Location { get; } = new("--location") { Description = "A COVID-19 Open Data location key, e.g. US_FL (downloads the v3 per-location CSV)." };
+    public Option<string[]> Data { get; } = new("--data") { Description = "CSV source: a local path, an https URL, or blob:datasets/… (with --connection); repeat for several locations. Default: the embedded US_FL sample." };
+    public Option<string?> Location { get; } = new("--location") { Description = "COVID-19 Open Data location keys, e.g. US_FL or US_FL,US_TX (downloads the v3 per-location CSVs)." };
+    public Option<string> Protocol { get; } = new("--protocol") { Description = "study (the study's, leaky), leakage-free, or both.", DefaultValueFactory = _ => Protocols.Study };
+    public Option<double> Alpha { get; } = new("--alpha") { Description = "Blended distillation: α·MSE(truth) + (1−α)·MSE(teacher); 0 = the study's student, 1 = the FNN.", DefaultValueFactory = _ => 0.0 };
+    public Option<string> StudentHidden { get; } = new("--student-hidden") { Description = "Student hidden width(s), comma-separated for a size sweep, e.g. 8,16,32,50 (the first is the main student).", DefaultValueFactory = _ => "50" };
+    public Option<int> StudentLayers { get; } = new("--student-layers") { Description = "Hidden layers of the student and FNN.", DefaultValueFactory = _ => 2 };
+    public Option<string> Preset { get; } = new("--preset") { Description = "study (the study's settings) or fast (mini-batches; see README). Explicit options override it.", DefaultValueFactory = _ => "study" };
     public Option<string> Target { get; } = new("--target") { Description = "Column to forecast.", DefaultValueFactory = _ => ExperimentSettings.DefaultTarget };
     public Option<int> InputDays { get; } = new("--input-days") { Description = "Days of all features fed to the models.", DefaultValueFactory = _ => 10 };
     public Option<int> OutputDays { get; } = new("--output-days") { Description = "Days of the target forecast.", DefaultValueFactory = _ => 14 };
@@ -28,31 +33,55 @@ public sealed class CliOptions
 
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
-    public IEnumerable<Option> RunOptions => [.. DataOptions, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Threads, Parallel, Out, Connection, Container, RunId, PlotWindows];
+    public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
+        Alpha, StudentHidden, StudentLayers, Preset, Threads, Parallel, Out, Connection, Container, RunId, PlotWindows];
 
+    /// <summary>The data sources, comma-joined (null: the embedded default).</summary>
     public string? DataSpec(ParseResult result)
     {
-        var data = result.GetValue(Data);
+        var data = result.GetValue(Data) ?? [];
         var location = result.GetValue(Location);
-        if (data is not null && location is not null) throw new InvalidInputException("give either --data or --location, not both");
-        return location is not null ? $"location:{location}" : data;
+        if (data.Length > 0 && location is not null) throw new InvalidInputException("give either --data or --location, not both");
+        if (location is not null)
+            return string.Join(',', location.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => $"location:{k}"));
+        if (data.Any(d => d.Contains(','))) throw new InvalidInputException("--data takes one source; repeat --data for several");
+        return data.Length == 0 ? null : string.Join(',', data);
     }
 
-    public ExperimentSettings Settings(ParseResult result) => new ExperimentSettings
+    public ExperimentSettings Settings(ParseResult result)
     {
-        Data = DataSpec(result),
-        Target = result.GetValue(Target)!,
-        InputDays = result.GetValue(InputDays),
-        OutputDays = result.GetValue(OutputDays),
-        Folds = result.GetValue(Folds),
-        SplitSeed = result.GetValue(SplitSeed),
-        Epochs = result.GetValue(Epochs),
-        BatchSize = result.GetValue(BatchSize),
-        TeacherLr = result.GetValue(TeacherLr),
-        StudentLr = result.GetValue(StudentLr),
-        Seed = result.GetValue(Seed),
-        Threads = result.GetValue(Threads),
-        PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
-    }.Validated();
+        // A preset fills in its values; options given explicitly win over it.
+        var preset = Presets.Apply(result.GetValue(Preset)!, new ExperimentSettings());
+        T Pick<T>(Option<T> option, T presetValue) => result.GetResult(option) is { Implicit: false } ? result.GetValue(option)! : presetValue;
+        return new ExperimentSettings
+        {
+            Data = DataSpec(result),
+            Target = result.GetValue(Target)!,
+            InputDays = result.GetValue(InputDays),
+            OutputDays = result.GetValue(OutputDays),
+            Protocol = result.GetValue(Protocol)!,
+            Folds = result.GetValue(Folds),
+            SplitSeed = result.GetValue(SplitSeed),
+            Epochs = Pick(Epochs, preset.Epochs),
+            BatchSize = Pick(BatchSize, preset.BatchSize),
+            TeacherLr = Pick(TeacherLr, preset.TeacherLr),
+            StudentLr = Pick(StudentLr, preset.StudentLr),
+            Seed = result.GetValue(Seed),
+            Alpha = result.GetValue(Alpha),
+            StudentHidden = ParseWidths(result.GetValue(StudentHidden)!),
+            StudentLayers = result.GetValue(StudentLayers),
+            Threads = result.GetValue(Threads),
+            PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
+        }.Validated();
+    }
+
+    private static int[] ParseWidths(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i]))
+                throw new InvalidInputException($"--student-hidden must be comma-separated widths such as 8,16,32,50, got '{text}'");
+        return widths;
+    }
 }

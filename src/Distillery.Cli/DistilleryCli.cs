@@ -130,9 +130,14 @@ public static class DistilleryCli
             if (failure?.IsCausedBy<InvalidInputException>() == true) throw new InvalidInputException(message);
             throw new InvalidOperationException($"run {runId} {state.RuntimeStatus}: {message}");
         }
-        var results = await store.ReadJsonAsync<RunResults>(new RunLayout(runId).Results, ct)
-                      ?? throw new InvalidOperationException("the run completed but results.json is missing");
-        SummaryTable.Write(stdout, results);
+        var summary = state.ReadOutputAs<RunSummary>() ?? throw new InvalidOperationException("the run completed without a summary");
+        var combined = ExperimentPart.Of(settings).Count > 1
+            ? await store.ReadJsonAsync<CombinedResults>(summary.ResultsPath, ct)
+            : null;
+        foreach (var path in combined?.Parts.Select(p => p.ResultsPath) ?? [summary.ResultsPath])
+            SummaryTable.Write(stdout, await store.ReadJsonAsync<RunResults>(path, ct)
+                                       ?? throw new InvalidOperationException($"the run completed but {path} is missing"));
+        stdout.WriteLine($"report: {store.Describe()}/{summary.ReportPath}");
         return Ok;
     }
 

@@ -28,6 +28,11 @@ public sealed class SummarizeActivity(ExperimentSteps steps) : TaskActivity<Summ
     public override Task<RunSummary> RunAsync(TaskActivityContext context, SummarizeRequest input) => steps.SummarizeAsync(input);
 }
 
+public sealed class CombineActivity(ExperimentSteps steps) : TaskActivity<CombineRequest, RunSummary>
+{
+    public override Task<RunSummary> RunAsync(TaskActivityContext context, CombineRequest input) => steps.CombineAsync(input);
+}
+
 public static class DistilleryTasks
 {
     /// <summary>Registers the orchestrator and its activities (used by the CLI's in-process host and by tests).</summary>
@@ -37,6 +42,7 @@ public static class DistilleryTasks
         .AddActivity<TrainTeacherActivity>()
         .AddActivity<TrainStudentActivity>()
         .AddActivity<SummarizeActivity>()
+        .AddActivity<CombineActivity>()
         .AddOrchestrator<RetrainOrchestrator>()
         .AddActivity<DecideChampionActivity>();
 }

@@ -11,12 +11,13 @@ public sealed record ExperimentRequest(string RunId, ExperimentSettings Settings
 public sealed record ExperimentProgress(string Phase, int FoldsDone, int FoldsTotal, int JobsDone, int JobsTotal,
     IReadOnlyList<FinalLoss> Latest);
 
-public sealed record FinalLoss(string Model, int Fold, double Train, double Test);
+public sealed record FinalLoss(string Model, int Fold, double Train, double Test, string Part = "");
 
 /// <summary>
-/// prepare → one teacher per fold (fan out) → select the teacher (here, deterministically) → distilled student and
-/// FNN per fold (fan out) → summarize. Replay-safe: no clock, random or I/O of its own; everything comes from the
-/// context or the activities.
+/// prepare → one teacher per fold (fan out) → select the teacher (here, deterministically) → distilled student(s) and
+/// FNN per fold (fan out) → summarize, for every experiment of the run (each data source × protocol) at once, then
+/// one combined report when there are several. Replay-safe: no clock, random or I/O of its own; everything comes
+/// from the context or the activities.
 /// </summary>
 public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest, RunSummary>
 {
@@ -26,35 +27,53 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
         var started = context.CurrentUtcDateTime;
         var settings = request.Settings;
         var options = ActivityRetry.Options;
+        var parts = ExperimentPart.Of(settings);
+        var sweep = settings.StudentHidden.Distinct().Skip(1).ToArray();
+        var jobsPerFold = 3 + sweep.Length;
         try
         {
-            context.SetCustomStatus(new ExperimentProgress("prepare", 0, settings.Folds, 0, 2 + 3 * settings.Folds, []));
-            var dataset = await context.CallActivityAsync<PreparedDataset>(nameof(PrepareDatasetActivity),
-                new PrepareRequest(request.RunId, settings), options);
-            log.LogInformation("Run {RunId}: {Windows} windows, {Features} features, {Folds} folds", request.RunId,
-                dataset.Windows, dataset.Features, dataset.Folds);
+            context.SetCustomStatus(new ExperimentProgress("prepare", 0, settings.Folds, 0, Total(parts.Count * settings.Folds), []));
+            var prepared = await Task.WhenAll(parts.Select(part => context.CallActivityAsync<PreparedDataset>(nameof(PrepareDatasetActivity),
+                new PrepareRequest(request.RunId, part.SettingsFrom(settings), part.Key), options)));
+            foreach (var d in prepared)
+                log.LogInformation("Run {RunId} {Part}: {Windows} windows, {Features} features, {Folds} folds", request.RunId, d.Part,
+                    d.Windows, d.Features, d.Folds);
 
-            var tracker = new ProgressTracker(context, dataset.Folds);
+            var folds = prepared.Sum(d => d.Folds);
+            var tracker = new ProgressTracker(context, folds, Total(folds));
             tracker.Phase("teachers");
-            var teachers = await tracker.WhenAll(Enumerable.Range(1, dataset.Folds).Select(fold =>
+            var teachers = await tracker.WhenAll(parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
                 context.CallActivityAsync<TrainedModel>(nameof(TrainTeacherActivity),
-                    new TrainRequest(request.RunId, settings, ModelKind.Teacher, fold), options)));
+                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Teacher, fold, Part: p.First.Key), options))));
 
-            var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
-            log.LogInformation("Run {RunId}: best teacher is fold {Fold}", request.RunId, best);
+            // The study distils every fold's student from its one best teacher; leakage-free uses each fold's own.
+            var best = parts.ToDictionary(p => p.Key, p => p.Protocol == Protocols.LeakageFree
+                ? 0
+                : TeacherSelection.Best(teachers.Where(t => t.Part == p.Key).Select(t => (t.Fold, t.FinalTrain, t.FinalTest))));
+            foreach (var (part, fold) in best.Where(b => b.Value > 0))
+                log.LogInformation("Run {RunId} {Part}: best teacher is fold {Fold}", request.RunId, part, fold);
 
             tracker.Phase("students");
-            var students = await tracker.WhenAll(Enumerable.Range(1, dataset.Folds).SelectMany(fold => new[]
+            var students = await tracker.WhenAll(parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold =>
             {
-                context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
-                    new TrainRequest(request.RunId, settings, ModelKind.Student, fold, best), options),
-                context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
-                    new TrainRequest(request.RunId, settings, ModelKind.Fnn, fold), options),
-            }));
+                var partSettings = p.First.SettingsFrom(settings);
+                var teacherFold = best[p.First.Key] > 0 ? best[p.First.Key] : fold;
+                return new[] { (ModelKind.Student, (int?)null), (ModelKind.Fnn, (int?)null) }
+                    .Concat(sweep.Select(h => (ModelKind.Student, (int?)h)))
+                    .Select(job => context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
+                        new TrainRequest(request.RunId, partSettings, job.Item1, fold, teacherFold, p.First.Key, job.Item2), options));
+            })));
 
             tracker.Phase("summarize");
-            var summary = await context.CallActivityAsync<RunSummary>(nameof(SummarizeActivity),
-                new SummarizeRequest(request.RunId, settings, dataset, teachers, best, students, started, context.CurrentUtcDateTime), options);
+            var finished = context.CurrentUtcDateTime;
+            var summaries = await Task.WhenAll(parts.Zip(prepared).Select(p => context.CallActivityAsync<RunSummary>(nameof(SummarizeActivity),
+                new SummarizeRequest(request.RunId, p.First.SettingsFrom(settings), p.Second,
+                    teachers.Where(t => t.Part == p.First.Key).ToList(), best[p.First.Key],
+                    students.Where(s => s.Part == p.First.Key).ToList(), started, finished, p.First.Key), options)));
+            var summary = summaries.Length == 1
+                ? summaries[0]
+                : await context.CallActivityAsync<RunSummary>(nameof(CombineActivity),
+                    new CombineRequest(request.RunId, settings, parts.Select(p => p.Key).ToList()), options);
             tracker.Phase("completed");
             return summary;
         }
@@ -63,14 +82,17 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
             // Bad data or settings: fail the run with the activity's own message, not a stack of wrappers.
             throw new InvalidInputException(failed.FailureDetails.ErrorMessage);
         }
+
+        // prepare + every training job + summarize
+        int Total(int folds) => 1 + jobsPerFold * folds + 1;
     }
 
     /// <summary>Counts finished jobs into the custom status as they complete, in completion order.</summary>
-    private sealed class ProgressTracker(TaskOrchestrationContext context, int folds)
+    private sealed class ProgressTracker(TaskOrchestrationContext context, int folds, int jobsTotal)
     {
         private string phase = "";
         private int jobsDone = 1; // prepare
-        private readonly Dictionary<string, HashSet<int>> foldsDone = [];
+        private readonly Dictionary<string, HashSet<string>> foldsDone = [];
         private readonly List<FinalLoss> latest = [];
 
         public void Phase(string name)
@@ -89,8 +111,8 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
                 pending.Remove(done);
                 var model = await done;
                 jobsDone++;
-                (foldsDone.TryGetValue(phase, out var set) ? set : foldsDone[phase] = []).Add(model.Fold);
-                latest.Add(new FinalLoss(model.Kind.Name(), model.Fold, model.FinalTrain, model.FinalTest));
+                (foldsDone.TryGetValue(phase, out var set) ? set : foldsDone[phase] = []).Add($"{model.Part}/{model.Fold}");
+                latest.Add(new FinalLoss(model.Kind.Name() + (model.StudentHidden is { } h ? $"-h{h}" : ""), model.Fold, model.FinalTrain, model.FinalTest, model.Part));
                 if (latest.Count > 10) latest.RemoveAt(0);
                 Publish();
             }
@@ -100,7 +122,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
         private void Publish()
         {
             var foldsFinished = foldsDone.TryGetValue(phase, out var set) ? set.Count : 0;
-            context.SetCustomStatus(new ExperimentProgress(phase, foldsFinished, folds, jobsDone, 2 + 3 * folds, latest.ToArray()));
+            context.SetCustomStatus(new ExperimentProgress(phase, foldsFinished, folds, jobsDone, jobsTotal, latest.ToArray()));
         }
     }
 }

@@ -58,15 +58,25 @@ public sealed record DatasetArtifact
         return bytes;
     }
 
-    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct)
+    public static Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct) =>
+        LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct);
+
+    /// <summary>The dataset a fold's models were trained on: the run's, or under the leakage-free protocol the
+    /// fold's own (features and scaler fit on its training rows).</summary>
+    public static Task<(DatasetArtifact Meta, double[] Matrix)> ForFoldAsync(IArtifactStore store, RunLayout layout, string protocol,
+        int fold, CancellationToken ct) => protocol == Protocols.LeakageFree
+        ? LoadAsync(store, layout.FoldDatasetJson(fold), layout.FoldDatasetMatrix(fold), ct)
+        : LoadAsync(store, layout, ct);
+
+    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, string jsonPath, string matrixPath, CancellationToken ct)
     {
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
-                   ?? throw new InvalidOperationException($"dataset artifact {layout.DatasetJson} is missing: run the prepare step first");
-        var bytes = await store.ReadAsync(layout.DatasetMatrix, ct)
-                    ?? throw new InvalidOperationException($"dataset matrix {layout.DatasetMatrix} is missing: run the prepare step first");
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(jsonPath, ct)
+                   ?? throw new InvalidOperationException($"dataset artifact {jsonPath} is missing: run the prepare step first");
+        var bytes = await store.ReadAsync(matrixPath, ct)
+                    ?? throw new InvalidOperationException($"dataset matrix {matrixPath} is missing: run the prepare step first");
         if (bytes.Length != meta.Rows * meta.Features.Count * sizeof(double))
-            throw new InvalidOperationException($"dataset matrix {layout.DatasetMatrix} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
-        return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray());
+            throw new InvalidOperationException($"dataset matrix {matrixPath} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
+        return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan()).ToArray());
     }
 }
 

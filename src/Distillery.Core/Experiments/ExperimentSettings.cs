@@ -11,8 +11,18 @@ public sealed record ExperimentSettings
     public const string DefaultTarget = "new_hospitalized_patients";
 
     /// <summary>Data source: a local path, an https URL, <c>location:KEY</c> or <c>blob:datasets/…</c>.
-    /// Null means the embedded default (US_FL).</summary>
+    /// Null means the embedded default (US_FL). Several sources, comma-separated, run one experiment per
+    /// location in the same run.</summary>
     public string? Data { get; init; }
+    /// <summary><c>study</c> (the default, the study's leaky protocol), <c>leakage-free</c>, or <c>both</c>.</summary>
+    public string Protocol { get; init; } = Protocols.Study;
+    /// <summary>Blended distillation: loss = α·MSE(student, truth) + (1 − α)·MSE(student, teacher).
+    /// 0 is the study's student, 1 the FNN.</summary>
+    public double Alpha { get; init; }
+    /// <summary>Hidden width of the student (and FNN); more than one trains a student per size (a sweep).
+    /// The first is the main student.</summary>
+    public int[] StudentHidden { get; init; } = [50];
+    public int StudentLayers { get; init; } = 2;
     public string Target { get; init; } = DefaultTarget;
     public int InputDays { get; init; } = 10;
     public int OutputDays { get; init; } = 14;
@@ -45,10 +55,22 @@ public sealed record ExperimentSettings
         Check(double.IsFinite(StudentLr) && StudentLr > 0, "studentLr", $"must be a finite number > 0, got {StudentLr}");
         Check(Seed >= 0, "seed", $"must be ≥ 0, got {Seed}");
         Check(Threads is >= 1 and <= 256, "threads", $"must be between 1 and 256, got {Threads}");
+        Check(Protocols.All.Contains(Protocol), "protocol", $"must be one of {string.Join(", ", Protocols.All)}, got '{Protocol}'");
+        Check(double.IsFinite(Alpha) && Alpha is >= 0 and <= 1, "alpha", $"must be between 0 and 1, got {Alpha}");
+        Check(StudentHidden is { Length: >= 1 and <= 16 } && StudentHidden.All(h => h is >= 1 and <= 4096), "studentHidden",
+            "must list 1 to 16 widths, each between 1 and 4096");
+        Check(StudentLayers is >= 1 and <= 8, "studentLayers", $"must be between 1 and 8, got {StudentLayers}");
+        Check(Sources.Count <= 20, "data", "at most 20 sources in one run");
         Check(PlotWindows is null || (PlotWindows.Length <= 20 && PlotWindows.All(w => w >= 0)), "plotWindows",
             "must be at most 20 window indices, each ≥ 0");
         return problems;
     }
+
+    /// <summary>The data sources of the run, one experiment each (null: the embedded default).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string?> Sources => Data is null
+        ? [null]
+        : Data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (string?)s).ToArray();
 
     /// <summary>Throws <see cref="InvalidInputException"/> naming every invalid field.</summary>
     public ExperimentSettings Validated()
@@ -58,6 +80,15 @@ public sealed record ExperimentSettings
             throw new InvalidInputException("invalid settings: " + string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}")));
         return this;
     }
+}
+
+public static class Protocols
+{
+    public const string Study = "study", LeakageFree = "leakage-free", Both = "both";
+    public static readonly IReadOnlyList<string> All = [Study, LeakageFree, Both];
+
+    /// <summary>The protocols a setting runs, in report order.</summary>
+    public static IReadOnlyList<string> Expand(string protocol) => protocol == Both ? [Study, LeakageFree] : [protocol];
 }
 
 public static partial class RunIds

@@ -17,8 +17,8 @@ public interface ITrainingObserver
 }
 
 /// <summary>
-/// The study's experiment as separate steps: prepare → train teacher per fold → select teacher → train student
-/// (distilled and FNN) per fold → summarize. Each step reads and writes artifacts by deterministic paths and is
+/// The experiment as separate steps: prepare → train teacher per fold → select teacher → train student (distilled,
+/// sweep sizes) and FNN per fold → summarize. Each step reads and writes artifacts by deterministic paths and is
 /// idempotent: a step whose outcome is already stored returns it without recomputing.
 /// </summary>
 public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions dataOptions, ITrainingObserver? observer = null)
@@ -28,17 +28,19 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
     public async Task<PreparedDataset> PrepareAsync(PrepareRequest request, CancellationToken ct = default)
     {
         var settings = request.Settings.Validated();
-        var layout = new RunLayout(RunIds.Validate(request.RunId));
+        var layout = new RunLayout(RunIds.Validate(request.RunId), request.Part);
         var clock = Stopwatch.StartNew();
         var existing = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct);
         if (existing is null || !await store.ExistsAsync(layout.DatasetMatrix, ct))
         {
-            var data = await LoadCleanAsync(settings, ct);
+            var table = await LoadTableAsync(settings, ct);
+            var data = StudyCleaning.Clean(table, settings.Target);
             var windows = Windowing.Count(data.Rows, settings.InputDays, settings.OutputDays);
-            if (settings.Folds > windows)
-                throw new InvalidInputException($"folds must be between 2 and the number of windows ({windows}), got {settings.Folds}");
-            var tests = KFold.TestFolds(windows, settings.Folds, settings.SplitSeed);
-            var folds = tests.Select((test, i) => new FoldSplit(i + 1, KFold.TrainIndices(windows, test), test)).ToArray();
+            var folds = settings.Protocol == Protocols.LeakageFree
+                ? BlockedFolds.Split(windows, settings.Folds, settings.InputDays, settings.OutputDays)
+                : StudyFolds(windows, settings);
+            if (settings.Protocol == Protocols.LeakageFree)
+                foreach (var fold in folds) await PrepareFoldAsync(layout, table, data, fold, settings, ct);
             existing = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds);
             // Matrix first, description last: the description marks a complete artifact.
             await store.WriteAsync(layout.DatasetMatrix, DatasetArtifact.EncodeMatrix(data.Scaled), ct);
@@ -47,32 +49,75 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         var shape = Shape(existing, settings);
         return new PreparedDataset(layout.RunId, layout.DatasetJson, existing.Source, existing.Rows, existing.Windows,
             existing.Features.Count, existing.Folds.Count, CountParameters(ModelKind.Teacher, shape),
-            CountParameters(ModelKind.Student, shape), clock.Elapsed.TotalSeconds);
+            CountParameters(ModelKind.Student, shape), clock.Elapsed.TotalSeconds, request.Part);
+    }
+
+    private static FoldSplit[] StudyFolds(int windows, ExperimentSettings settings)
+    {
+        if (settings.Folds > windows)
+            throw new InvalidInputException($"folds must be between 2 and the number of windows ({windows}), got {settings.Folds}");
+        var tests = KFold.TestFolds(windows, settings.Folds, settings.SplitSeed);
+        return tests.Select((test, i) => new FoldSplit(i + 1, KFold.TrainIndices(windows, test), test)).ToArray();
+    }
+
+    /// <summary>
+    /// Leakage-free: the cleaning rule (which columns survive) and the scaler are fit on the fold's training rows
+    /// only — every row except those its test windows cover — and then applied to all rows.
+    /// </summary>
+    private async Task PrepareFoldAsync(RunLayout layout, RawTable table, CleanDataset all, FoldSplit fold, ExperimentSettings settings,
+        CancellationToken ct)
+    {
+        var sorted = SortedByDate(table, all);
+        var (first, last) = BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays);
+        var trainRows = sorted.Rows.Where((_, i) => i < first || i > last).ToArray();
+        CleanDataset fit;
+        try
+        {
+            fit = StudyCleaning.Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings.Target);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"fold {fold.Fold} (training rows only): {e.Message}");
+        }
+        var scaled = fit.ApplyScaling(sorted);
+        var meta = DatasetArtifact.From(all, settings.InputDays, settings.OutputDays, [fold]) with
+        {
+            Features = fit.Features,
+            Min = fit.Min,
+            Max = fit.Max,
+            TargetIndex = fit.TargetIndex,
+        };
+        await store.WriteAsync(layout.FoldDatasetMatrix(fold.Fold), DatasetArtifact.EncodeMatrix(scaled), ct);
+        await store.WriteJsonAsync(layout.FoldDatasetJson(fold.Fold), meta, ct);
+    }
+
+    /// <summary>The raw rows in the cleaned dataset's date order.</summary>
+    private static RawTable SortedByDate(RawTable table, CleanDataset clean)
+    {
+        var dateColumn = table.ColumnIndex(StudyCleaning.DateColumn);
+        var byDate = table.Rows.ToDictionary(r => r[dateColumn]);
+        return table with { Rows = clean.Dates.Select(d => byDate[d.ToString("yyyy-MM-dd")]).ToArray(), LineNumbers = null };
     }
 
     /// <summary>Loads and cleans the run's data source (also used by <c>distillery prepare</c>).</summary>
-    public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default)
+    public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default) =>
+        StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target);
+
+    private async Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct)
     {
-        var spec = settings.Data ?? DefaultData.Path;
-        RawTable table;
-        if (spec.StartsWith(BlobPrefix, StringComparison.Ordinal))
-        {
-            var path = ArtifactPath.Validate(spec[BlobPrefix.Length..]);
-            var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidInputException($"dataset '{spec}' not found in {store.Describe()}");
-            using var stream = new MemoryStream(bytes);
-            table = RawTableReader.Read(stream, spec, dataOptions.MaxBytes);
-        }
-        else
-        {
-            table = await DataSource.LoadAsync(spec, dataOptions, ct);
-        }
-        return StudyCleaning.Clean(table, settings.Target);
+        var spec = settings.Sources.Count == 1 ? settings.Sources[0] ?? DefaultData.Path
+            : throw new InvalidInputException("this step works on one data source at a time");
+        if (!spec.StartsWith(BlobPrefix, StringComparison.Ordinal)) return await DataSource.LoadAsync(spec, dataOptions, ct);
+        var path = ArtifactPath.Validate(spec[BlobPrefix.Length..]);
+        var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidInputException($"dataset '{spec}' not found in {store.Describe()}");
+        using var stream = new MemoryStream(bytes);
+        return RawTableReader.Read(stream, spec, dataOptions.MaxBytes);
     }
 
     public const string BlobPrefix = "blob:";
 
     public Task<TrainedModel> TrainTeacherAsync(TrainRequest request, CancellationToken ct = default) =>
-        TrainAsync(request with { Kind = ModelKind.Teacher, TeacherFold = null }, ct);
+        TrainAsync(request with { Kind = ModelKind.Teacher, TeacherFold = null, StudentHidden = null }, ct);
 
     public Task<TrainedModel> TrainStudentAsync(TrainRequest request, CancellationToken ct = default)
     {
@@ -85,36 +130,39 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
     private async Task<TrainedModel> TrainAsync(TrainRequest request, CancellationToken ct)
     {
         var settings = request.Settings.Validated();
-        var layout = new RunLayout(RunIds.Validate(request.RunId));
-        var outcomePath = layout.Outcome(request.Kind, request.Fold);
+        var layout = new RunLayout(RunIds.Validate(request.RunId), request.Part);
+        var outcomePath = layout.Outcome(request.Kind, request.Fold, request.Variant);
         var stored = await store.ReadJsonAsync<TrainingOutcome>(outcomePath, ct);
         if (stored is not null && await store.ExistsAsync(stored.Model.ModelPath, ct)) return stored.Model;
 
-        var (meta, matrix) = await DatasetArtifact.LoadAsync(store, layout, ct);
+        var (meta, matrix) = await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, request.Fold, ct);
         var split = meta.Folds.SingleOrDefault(f => f.Fold == request.Fold)
                     ?? throw new InvalidInputException($"fold {request.Fold} does not exist (the run has {meta.Folds.Count} folds)");
-        var shape = Shape(meta, settings);
+        var shape = Shape(meta, settings, request.StudentHidden);
         byte[]? teacherWeights = null;
-        if (request.Kind == ModelKind.Student)
+        if (request.Kind == ModelKind.Student && settings.Alpha < 1)
             teacherWeights = await store.ReadAsync(layout.Model(ModelKind.Teacher, request.TeacherFold!.Value), ct)
                              ?? throw new InvalidOperationException($"teacher of fold {request.TeacherFold} is missing");
 
         var clock = Stopwatch.StartNew();
         // Synchronous from here: TorchSharp dispose scopes are per thread.
-        var (curves, weights, safetensors) = TrainModel(request, settings, shape, meta, matrix, split, teacherWeights, ct);
+        var trained = TrainModel(request, settings, shape, meta, matrix, split, teacherWeights, ct);
         var seconds = clock.Elapsed.TotalSeconds;
 
-        var modelPath = layout.Model(request.Kind, request.Fold);
-        await store.WriteAsync(modelPath, weights, ct);
-        await store.WriteAsync(layout.Safetensors(request.Kind, request.Fold), safetensors, ct);
+        var modelPath = layout.Model(request.Kind, request.Fold, request.Variant);
+        await store.WriteAsync(modelPath, trained.Weights, ct);
+        await store.WriteAsync(layout.Safetensors(request.Kind, request.Fold, request.Variant), trained.Safetensors, ct);
+        var curves = trained.Curves;
         var model = new TrainedModel(layout.RunId, request.Kind, request.Fold, modelPath, outcomePath,
-            curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth, seconds);
-        await store.WriteJsonAsync(outcomePath, new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth), ct);
+            curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth, seconds, request.Part, request.StudentHidden, trained.Parameters);
+        await store.WriteJsonAsync(outcomePath, new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth), ct);
         return model;
     }
 
-    private (LossCurves Curves, byte[] Weights, byte[] Safetensors) TrainModel(TrainRequest request, ExperimentSettings settings,
-        ModelShape shape, DatasetArtifact meta, double[] matrix, FoldSplit split, byte[]? teacherWeights, CancellationToken ct)
+    private sealed record Trained(LossCurves Curves, byte[] Weights, byte[] Safetensors, TruthMetrics Truth, long Parameters);
+
+    private Trained TrainModel(TrainRequest request, ExperimentSettings settings, ModelShape shape, DatasetArtifact meta,
+        double[] matrix, FoldSplit split, byte[]? teacherWeights, CancellationToken ct)
     {
         // Per job and on this thread: with OpenMP the thread count is a per-thread setting, and a fixed count keeps
         // reductions (and so the numbers) identical from run to run.
@@ -125,31 +173,66 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         if (teacherWeights is not null)
         {
             // The frozen teacher's outputs, computed once: the same numbers the study recomputed at every step.
-            using var teacher = ModelFactory.Create(ModelKind.Teacher, shape);
+            using var teacher = ModelFactory.Create(ModelKind.Teacher, Shape(meta, settings));
             Load(teacher, teacherWeights);
-            targets = Trainer.Predict(teacher, windows.Inputs);
+            var teacherOutputs = Trainer.Predict(teacher, windows.Inputs);
+            // α·MSE(s, truth) + (1 − α)·MSE(s, teacher) has the gradient of MSE(s, α·truth + (1 − α)·teacher):
+            // training on the blended target is the blended loss (up to a constant), and α = 0 is exactly the study's.
+            targets = settings.Alpha == 0 ? teacherOutputs : windows.Targets * settings.Alpha + teacherOutputs * (1 - settings.Alpha);
         }
         var model = ModelFactory.Create(request.Kind, shape);
-        ModelFactory.Initialize(model, JobSeed(settings.Seed, request.Kind, request.Fold));
+        // The student and the FNN start from the same weights: they differ only in what they are trained towards.
+        ModelFactory.Initialize(model, JobSeed(settings.Seed, request.Kind == ModelKind.Teacher ? ModelKind.Teacher : ModelKind.Student,
+            request.Fold));
         var fold = new FoldTensors(windows.Inputs, targets, windows.Targets, split.TrainIndices, split.TestIndices);
         var options = new TrainingOptions(settings.Epochs,
             request.Kind == ModelKind.Teacher ? settings.TeacherLr : settings.StudentLr, settings.BatchSize, settings.Seed);
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind == ModelKind.Student,
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
-        return (curves, Save(model), SaveSafetensors(model));
+        var truth = EvaluateOnTest(model, windows, meta, matrix, split);
+        return new Trained(curves, Save(model), SaveSafetensors(model), truth, ModelFactory.ParameterCount(model));
+    }
+
+    /// <summary>Accuracy of the final model against the true targets of the fold's test windows.</summary>
+    private static TruthMetrics EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, DatasetArtifact meta, double[] matrix,
+        FoldSplit split)
+    {
+        using var scope = NewDisposeScope();
+        using var index = tensor(split.TestIndices.Select(i => (long)i).ToArray());
+        var predicted = Trainer.Predict(model, windows.Inputs.index_select(0, index)).to_type(ScalarType.Float64);
+        var flat = predicted.data<double>().ToArray();
+        var days = meta.OutputDays;
+        var forecast = Enumerable.Range(0, split.TestIndices.Length).Select(w => flat.AsSpan(w * days, days).ToArray()).ToArray();
+        var truth = Evaluation.Truth(meta, matrix, split.TestIndices);
+        var (min, max) = (meta.Min[meta.TargetIndex], meta.Max[meta.TargetIndex]);
+        var persistenceMae = Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, split.TestIndices), truth, min, max);
+        return Evaluation.Compute(forecast, truth, min, max, persistenceMae);
     }
 
     public async Task<RunSummary> SummarizeAsync(SummarizeRequest request, CancellationToken ct = default)
     {
-        var layout = new RunLayout(RunIds.Validate(request.RunId));
+        var layout = new RunLayout(RunIds.Validate(request.RunId), request.Part);
         var results = await RunResults.BuildAsync(store, layout, request, ct);
         await store.WriteJsonAsync(layout.Results, results, ct);
-        var report = await RunReport.WriteAsync(store, layout.RunId, new ReportOptions { PlotWindows = request.Settings.PlotWindows }, ct);
-        return new RunSummary(layout.RunId, layout.Results, report.Html, request.BestTeacherFold, results.Summary);
+        var report = await RunReport.WriteAsync(store, layout, new ReportOptions { PlotWindows = request.Settings.PlotWindows }, ct);
+        return new RunSummary(layout.RunId, layout.Results, report.Html, request.BestTeacherFold, results.Summary, request.Part);
     }
 
-    public static ModelShape Shape(DatasetArtifact meta, ExperimentSettings settings) =>
-        new(meta.Features.Count, settings.InputDays, settings.OutputDays);
+    /// <summary>A run of several experiments: an index results.json and one report comparing them.</summary>
+    public async Task<RunSummary> CombineAsync(CombineRequest request, CancellationToken ct = default)
+    {
+        var layout = new RunLayout(RunIds.Validate(request.RunId));
+        var combined = await CombinedResults.BuildAsync(store, request, ct);
+        var report = await CombinedReport.WriteAsync(store, combined, ct);
+        await store.WriteJsonAsync(layout.Results, combined, ct);
+        var first = await store.ReadJsonAsync<RunResults>(combined.Parts[0].ResultsPath, ct);
+        return new RunSummary(layout.RunId, layout.Results, report, first?.BestTeacherFold ?? 0,
+            first?.Summary ?? new Dictionary<string, ModelSummary>());
+    }
+
+    public static ModelShape Shape(DatasetArtifact meta, ExperimentSettings settings, int? studentHidden = null) =>
+        new(meta.Features.Count, settings.InputDays, settings.OutputDays,
+            StudentHidden: studentHidden ?? settings.StudentHidden[0], StudentLayers: settings.StudentLayers);
 
     /// <summary>One seed per (run seed, model kind, fold): numbers do not depend on execution order or parallelism.</summary>
     public static long JobSeed(long seed, ModelKind kind, int fold) => seed * 1_000_003L + (int)kind * 10_007L + fold;

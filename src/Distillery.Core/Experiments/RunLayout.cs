@@ -2,16 +2,68 @@ using Distillery.Models;
 
 namespace Distillery.Experiments;
 
-/// <summary>Deterministic artifact paths of a run. Steps write only here, so re-running a step overwrites
-/// or finds its own output, never someone else's.</summary>
-public sealed record RunLayout(string RunId)
+/// <summary>
+/// Deterministic artifact paths of a run. Steps write only here, so re-running a step overwrites or finds its own
+/// output, never someone else's. A run with several experiments (locations, protocols) keeps each under its part
+/// key (<c>runs/{runId}/{part}/…</c>); a run with one experiment uses <c>runs/{runId}/…</c> directly.
+/// </summary>
+public sealed record RunLayout(string RunId, string Part = "")
 {
-    public string Root => $"runs/{RunId}";
+    public string RunRoot => $"runs/{RunId}";
+    public string Root => Part == "" ? RunRoot : $"{RunRoot}/{Part}";
     public string DatasetJson => $"{Root}/dataset/dataset.json";
     public string DatasetMatrix => $"{Root}/dataset/scaled.f64";
+    /// <summary>Under the leakage-free protocol every fold has its own features and scaler, fit on its training rows.</summary>
+    public string FoldDatasetJson(int fold) => $"{Root}/dataset/fold{fold}/dataset.json";
+    public string FoldDatasetMatrix(int fold) => $"{Root}/dataset/fold{fold}/scaled.f64";
     public string Results => $"{Root}/results.json";
-    public string Model(ModelKind kind, int fold) => $"{Root}/models/{kind.Name()}-fold{fold}.pt";
-    public string Safetensors(ModelKind kind, int fold) => $"{Root}/models/{kind.Name()}-fold{fold}.safetensors";
+    public string Report => $"{Root}/report.html";
+    public string Model(ModelKind kind, int fold, string variant = "") => $"{Root}/models/{Name(kind, variant)}-fold{fold}.pt";
+    public string Safetensors(ModelKind kind, int fold, string variant = "") => $"{Root}/models/{Name(kind, variant)}-fold{fold}.safetensors";
     /// <summary>Written last by a training step: its presence means the step finished.</summary>
-    public string Outcome(ModelKind kind, int fold) => $"{Root}/curves/{kind.Name()}-fold{fold}.json";
+    public string Outcome(ModelKind kind, int fold, string variant = "") => $"{Root}/curves/{Name(kind, variant)}-fold{fold}.json";
+
+    private static string Name(ModelKind kind, string variant) => variant == "" ? kind.Name() : $"{kind.Name()}-{variant}";
+}
+
+/// <summary>One experiment of a run: a data source under a protocol, stored under <see cref="Key"/>.</summary>
+public sealed record ExperimentPart(string Key, string Location, string? Data, string Protocol)
+{
+    /// <summary>The run's experiments: every source × every protocol. A single one keeps the run's root (key "").</summary>
+    public static IReadOnlyList<ExperimentPart> Of(ExperimentSettings settings)
+    {
+        var sources = settings.Sources;
+        var protocols = Protocols.Expand(settings.Protocol);
+        var names = new List<string>();
+        foreach (var source in sources)
+        {
+            var name = LocationName(source);
+            var unique = name;
+            for (var i = 2; names.Contains(unique); i++) unique = $"{name}-{i}";
+            names.Add(unique);
+        }
+        return sources.SelectMany((source, i) => protocols.Select(protocol => new ExperimentPart(
+                string.Join('/', new[] { sources.Count > 1 ? names[i] : null, protocols.Count > 1 ? protocol : null }.OfType<string>()),
+                names[i], source, protocol)))
+            .ToArray();
+    }
+
+    /// <summary>The settings of this experiment alone: one source, one protocol.</summary>
+    public ExperimentSettings SettingsFrom(ExperimentSettings run) => run with { Data = Data, Protocol = Protocol };
+
+    /// <summary>A readable name for a source: its location key, or its file name.</summary>
+    public static string LocationName(string? source)
+    {
+        if (source is null) return "US_FL";
+        if (source.StartsWith(Distillery.Data.DataSource.LocationPrefix, StringComparison.Ordinal)) return Clean(source[Distillery.Data.DataSource.LocationPrefix.Length..]);
+        if (source.StartsWith("blob:datasets/", StringComparison.Ordinal)) return Clean(source["blob:datasets/".Length..].Split('/')[0]);
+        var path = Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile ? uri.AbsolutePath : source;
+        return Clean(Path.GetFileNameWithoutExtension(path));
+    }
+
+    private static string Clean(string name)
+    {
+        var cleaned = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray()).Trim('_', '-');
+        return cleaned.Length == 0 ? "data" : cleaned.Length > 40 ? cleaned[..40] : cleaned;
+    }
 }

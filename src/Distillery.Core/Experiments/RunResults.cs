@@ -3,14 +3,22 @@ using Distillery.Storage;
 
 namespace Distillery.Experiments;
 
-public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth = null);
+/// <summary>Per-pass losses of one model on one fold, and its final accuracy against the truth.</summary>
+public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth = null, TruthMetrics? Truth = null);
 
-public sealed record FoldResult(int Fold, int[] TrainIndices, int[] TestIndices, Curves Teacher, Curves Student, Curves Fnn);
+public sealed record FoldResult(int Fold, int[] TrainIndices, int[] TestIndices, Curves Teacher, Curves Student, Curves Fnn,
+    IReadOnlyDictionary<string, TruthMetrics>? Baselines = null, IReadOnlyDictionary<string, Curves>? Sweep = null);
 
 public sealed record DatasetSummary(string Source, string Target, int Rows, int Windows, IReadOnlyList<string> Features,
     string FirstDate, string LastDate);
 
 public sealed record MeanSem(double Mean, double Sem);
+
+/// <summary>Mean ± SEM over folds of the metrics against the truth.</summary>
+public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSem Mase, double[] MaeByHorizon);
+
+/// <summary>One student size of a sweep: its parameters and accuracy against the truth over the folds.</summary>
+public sealed record SweepPoint(string Name, int Hidden, int Layers, long Parameters, TruthSummary Truth);
 
 /// <summary>results.json: everything a report needs, written by the summarize step.</summary>
 public sealed record RunResults
@@ -18,45 +26,72 @@ public sealed record RunResults
     public required string RunId { get; init; }
     public required string Status { get; init; }
     public required string Protocol { get; init; }
+    public string Part { get; init; } = "";
+    public string Location { get; init; } = "";
     public required ExperimentSettings Settings { get; init; }
     public required DatasetSummary Dataset { get; init; }
     public required IReadOnlyDictionary<string, long> Params { get; init; }
+    /// <summary>The study's best teacher (1-based); under the leakage-free protocol every fold uses its own, and this is 0.</summary>
     public required int BestTeacherFold { get; init; }
     public required IReadOnlyList<FoldResult> Folds { get; init; }
     public required IReadOnlyDictionary<string, ModelSummary> Summary { get; init; }
     /// <summary>The distilled student's final test loss against the true targets (the study never reported it).</summary>
     public required MeanSem StudentTestVsTruth { get; init; }
+    /// <summary>Every model and baseline against the truth, mean ± SEM over folds (teacher, student, fnn, persistence, inputMean).</summary>
+    public IReadOnlyDictionary<string, TruthSummary> Truth { get; init; } = new Dictionary<string, TruthSummary>();
+    public IReadOnlyList<SweepPoint> Sweep { get; init; } = [];
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 
     public static async Task<RunResults> BuildAsync(IArtifactStore store, RunLayout layout, SummarizeRequest request, CancellationToken ct)
     {
+        var settings = request.Settings;
         var (meta, _) = await DatasetArtifact.LoadAsync(store, layout, ct);
-        async Task<TrainingOutcome> Outcome(ModelKind kind, int fold) =>
-            await store.ReadJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold), ct)
-            ?? throw new InvalidOperationException($"{kind.Name()} of fold {fold} has no stored outcome");
+        async Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") =>
+            await store.ReadJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)
+            ?? throw new InvalidOperationException($"{kind.Name()} {variant} of fold {fold} has no stored outcome");
+        static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth);
 
+        var sweepSizes = settings.StudentHidden.Skip(1).Distinct().Where(h => h != settings.StudentHidden[0]).ToArray();
         var folds = new List<FoldResult>();
-        var finals = new Dictionary<ModelKind, List<(double Train, double Test)>> { [ModelKind.Teacher] = [], [ModelKind.Student] = [], [ModelKind.Fnn] = [] };
-        var studentVsTruth = new List<double>();
         foreach (var split in meta.Folds)
         {
-            var teacher = await Outcome(ModelKind.Teacher, split.Fold);
-            var student = await Outcome(ModelKind.Student, split.Fold);
-            var fnn = await Outcome(ModelKind.Fnn, split.Fold);
+            var (foldMeta, foldMatrix) = await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, split.Fold, ct);
+            var sweep = new Dictionary<string, Curves>();
+            foreach (var h in sweepSizes) sweep[$"h{h}"] = CurvesOf(await Outcome(ModelKind.Student, split.Fold, $"h{h}"));
             folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices,
-                new Curves(teacher.Train, teacher.Test), new Curves(student.Train, student.Test, student.TestVsTruth),
-                new Curves(fnn.Train, fnn.Test)));
-            foreach (var o in new[] { teacher, student, fnn }) finals[o.Model.Kind].Add((o.Train[^1], o.Test[^1]));
-            studentVsTruth.Add(student.TestVsTruth![^1]);
+                CurvesOf(await Outcome(ModelKind.Teacher, split.Fold)), CurvesOf(await Outcome(ModelKind.Student, split.Fold)),
+                CurvesOf(await Outcome(ModelKind.Fnn, split.Fold)),
+                Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices), sweep.Count > 0 ? sweep : null));
         }
 
-        var summary = finals.ToDictionary(kv => kv.Key.Name(), kv =>
+        ModelSummary Losses(Func<FoldResult, Curves> pick)
         {
-            var train = kv.Value.Select(v => v.Train).ToList();
-            var test = kv.Value.Select(v => v.Test).ToList();
+            var train = folds.Select(f => pick(f).Train[^1]).ToList();
+            var test = folds.Select(f => pick(f).Test[^1]).ToList();
             return new ModelSummary(Statistics.Mean(train), Statistics.Sem(train), Statistics.Mean(test), Statistics.Sem(test));
-        });
+        }
+        var summary = new Dictionary<string, ModelSummary>
+        {
+            ["teacher"] = Losses(f => f.Teacher),
+            ["student"] = Losses(f => f.Student),
+            ["fnn"] = Losses(f => f.Fnn),
+        };
+        var truth = new Dictionary<string, TruthSummary>
+        {
+            ["teacher"] = Summarize(folds.Select(f => f.Teacher.Truth!)),
+            ["student"] = Summarize(folds.Select(f => f.Student.Truth!)),
+            ["fnn"] = Summarize(folds.Select(f => f.Fnn.Truth!)),
+            ["persistence"] = Summarize(folds.Select(f => f.Baselines!["persistence"])),
+            ["inputMean"] = Summarize(folds.Select(f => f.Baselines!["inputMean"])),
+        };
+        var shape = ExperimentSteps.Shape(meta, settings);
+        var sweepPoints = settings.StudentHidden.Distinct().Select(h => new SweepPoint(
+                h == settings.StudentHidden[0] ? "student" : $"student-h{h}", h, settings.StudentLayers,
+                ExperimentSteps.CountParameters(ModelKind.Student, shape with { StudentHidden = h }),
+                h == settings.StudentHidden[0] ? truth["student"] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
+            .ToList();
 
+        var studentVsTruth = folds.Select(f => f.Student.TestVsTruth![^1]).ToList();
         var timings = new Dictionary<string, double>
         {
             ["prepare"] = request.Dataset.Seconds,
@@ -70,15 +105,32 @@ public sealed record RunResults
         {
             RunId = layout.RunId,
             Status = "completed",
-            Protocol = "study",
-            Settings = request.Settings,
+            Protocol = settings.Protocol,
+            Part = layout.Part,
+            Location = ExperimentPart.LocationName(settings.Data),
+            Settings = settings,
             Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate),
             Params = new Dictionary<string, long> { ["teacher"] = request.Dataset.TeacherParameters, ["student"] = request.Dataset.StudentParameters },
             BestTeacherFold = request.BestTeacherFold,
             Folds = folds,
             Summary = summary,
             StudentTestVsTruth = new MeanSem(Statistics.Mean(studentVsTruth), Statistics.Sem(studentVsTruth)),
+            Truth = truth,
+            Sweep = sweepPoints.Count > 1 ? sweepPoints : [],
             Timings = timings,
         };
+    }
+
+    private static TruthSummary Summarize(IEnumerable<TruthMetrics> perFold)
+    {
+        var all = perFold.ToList();
+        MeanSem Of(Func<TruthMetrics, double> pick)
+        {
+            var values = all.Select(pick).ToList();
+            return new MeanSem(Statistics.Mean(values), Statistics.Sem(values));
+        }
+        var horizons = all[0].MaeByHorizon.Length;
+        return new TruthSummary(Of(m => m.Mse), Of(m => m.Mae), Of(m => m.Rmse), Of(m => m.Mase),
+            Enumerable.Range(0, horizons).Select(d => all.Average(m => m.MaeByHorizon[d])).ToArray());
     }
 }

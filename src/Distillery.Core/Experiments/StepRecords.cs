@@ -3,25 +3,35 @@ using Distillery.Models;
 namespace Distillery.Experiments;
 
 // Small, serializable inputs and outputs of the experiment steps: ids, paths and final losses, never tensors or data.
+// Part is the experiment's key within the run ("" for a run of one experiment); Settings are that experiment's own
+// (one data source, one protocol).
 
-public sealed record PrepareRequest(string RunId, ExperimentSettings Settings);
+public sealed record PrepareRequest(string RunId, ExperimentSettings Settings, string Part = "");
 
 public sealed record PreparedDataset(string RunId, string DatasetPath, string Source, int Rows, int Windows, int Features,
-    int Folds, long TeacherParameters, long StudentParameters, double Seconds);
+    int Folds, long TeacherParameters, long StudentParameters, double Seconds, string Part = "");
 
-public sealed record TrainRequest(string RunId, ExperimentSettings Settings, ModelKind Kind, int Fold, int? TeacherFold = null);
+/// <summary>StudentHidden: a sweep size other than the main student's (null: the main size).</summary>
+public sealed record TrainRequest(string RunId, ExperimentSettings Settings, ModelKind Kind, int Fold, int? TeacherFold = null,
+    string Part = "", int? StudentHidden = null)
+{
+    /// <summary>Artifact name suffix of a sweep student ("h16"), empty for the main models.</summary>
+    public string Variant => StudentHidden is { } h ? $"h{h}" : "";
+}
 
 public sealed record TrainedModel(string RunId, ModelKind Kind, int Fold, string ModelPath, string OutcomePath,
-    double FinalTrain, double FinalTest, double? FinalTestVsTruth, double Seconds);
+    double FinalTrain, double FinalTest, double? FinalTestVsTruth, double Seconds, string Part = "", int? StudentHidden = null,
+    long Parameters = 0);
 
 public sealed record SummarizeRequest(string RunId, ExperimentSettings Settings, PreparedDataset Dataset,
     IReadOnlyList<TrainedModel> Teachers, int BestTeacherFold, IReadOnlyList<TrainedModel> Students,
-    DateTime StartedUtc, DateTime FinishedTrainingUtc);
+    DateTime StartedUtc, DateTime FinishedTrainingUtc, string Part = "");
 
 public sealed record RunSummary(string RunId, string ResultsPath, string ReportPath, int BestTeacherFold,
-    IReadOnlyDictionary<string, ModelSummary> Summary);
+    IReadOnlyDictionary<string, ModelSummary> Summary, string Part = "");
 
 public sealed record ModelSummary(double MeanTrain, double SemTrain, double MeanTest, double SemTest);
 
-/// <summary>A finished training step as stored at <see cref="RunLayout.Outcome"/>: the record plus its curves.</summary>
-public sealed record TrainingOutcome(TrainedModel Model, double[] Train, double[] Test, double[]? TestVsTruth);
+/// <summary>A finished training step as stored at <see cref="RunLayout.Outcome"/>: the record, its curves, and its
+/// final accuracy against the true targets of the fold's test windows.</summary>
+public sealed record TrainingOutcome(TrainedModel Model, double[] Train, double[] Test, double[]? TestVsTruth, TruthMetrics? Truth = null);

@@ -12,17 +12,22 @@ namespace Distillery.Reports;
 /// </summary>
 public static class RunReport
 {
-    public static async Task<ReportOutput> WriteAsync(IArtifactStore store, string runId, ReportOptions options, CancellationToken ct = default)
+    public static Task<ReportOutput> WriteAsync(IArtifactStore store, string runId, ReportOptions options, CancellationToken ct = default) =>
+        WriteAsync(store, new RunLayout(RunIds.Validate(runId)), options, ct);
+
+    /// <summary>The report of one experiment of a run (its part of the layout).</summary>
+    public static async Task<ReportOutput> WriteAsync(IArtifactStore store, RunLayout layout, ReportOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new InvalidOperationException($"{layout.Results} is missing: summarize the run first");
         var (meta, matrix) = await DatasetArtifact.LoadAsync(store, layout, ct);
         var windows = ChooseWindows(options.PlotWindows, meta.Windows);
-        var shape = ExperimentSteps.Shape(meta, results.Settings);
         var folds = results.Folds.Select(f => f.Fold).ToArray();
         if (folds.Length == 0) throw new InvalidOperationException($"{layout.Results} has no folds");
+        // Under the leakage-free protocol each fold has its own features and scaler.
+        var foldData = new Dictionary<int, (DatasetArtifact Meta, double[] Matrix)>();
+        foreach (var fold in folds) foldData[fold] = await DatasetArtifact.ForFoldAsync(store, layout, results.Protocol, fold, ct);
 
         var weights = new Dictionary<(ModelKind, int), byte[]>();
         foreach (var fold in folds)
@@ -30,16 +35,22 @@ public static class RunReport
                 weights[(kind, fold)] = await store.ReadAsync(layout.Model(kind, fold), ct)
                                         ?? throw new InvalidOperationException($"model {layout.Model(kind, fold)} is missing");
         var studentFold = folds.Contains(1) ? 1 : folds[0];
+        var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
         var timedWindow = windows.Count > 0 ? windows[0] : 0;
+        ModelShape ShapeOf(int fold) => ExperimentSteps.Shape(foldData[fold].Meta, results.Settings);
 
-        // TorchSharp work, synchronous (each call owns its dispose scope).
+        // TorchSharp work, synchronous (each call owns its dispose scope). Predictions in patients/day.
         var predictions = new Dictionary<(ModelKind, int), double[][]>();
         foreach (var ((kind, fold), bytes) in weights)
-            predictions[(kind, fold)] = ReportInference.Predict(kind, shape, bytes, meta, matrix, windows);
-        var teacherTiming = ReportInference.Time(ModelKind.Teacher, results.BestTeacherFold, shape,
-            weights[(ModelKind.Teacher, results.BestTeacherFold)], meta, matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
-        var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, shape,
-            weights[(ModelKind.Student, studentFold)], meta, matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+        {
+            var (foldMeta, foldMatrix) = foldData[fold];
+            predictions[(kind, fold)] = ReportInference.Predict(kind, ShapeOf(fold), bytes, foldMeta, foldMatrix, windows)
+                .Select(day => day.Select(foldMeta.UnscaleTarget).ToArray()).ToArray();
+        }
+        var teacherTiming = ReportInference.Time(ModelKind.Teacher, teacherFold, ShapeOf(teacherFold),
+            weights[(ModelKind.Teacher, teacherFold)], foldData[teacherFold].Meta, foldData[teacherFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+        var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, ShapeOf(studentFold),
+            weights[(ModelKind.Student, studentFold)], foldData[studentFold].Meta, foldData[studentFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
         var threads = TorchSharp.torch.get_num_threads();
 
         var lossCharts = LossCharts(results, options);
@@ -102,7 +113,9 @@ public static class RunReport
             results.Folds.Select((f, i) => new ChartSeries($"Student fold {f.Fold}{studentNote}", Passes(pick(f.Student)), pick(f.Student), ReportCharts.Shade(ReportCharts.Reds, i, n)))
                 .Concat(results.Folds.Select((f, i) => new ChartSeries($"FNN fold {f.Fold}{fnnNote}", Passes(pick(f.Fnn)), pick(f.Fnn), ReportCharts.Shade(ReportCharts.Blues, i, n), Dashed: true)));
         const string loss = "Loss (sum of window MSEs, scaled target)";
-        var best = $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from.";
+        var best = results.BestTeacherFold > 0
+            ? $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from."
+            : " Each fold's student was distilled from that fold's own teacher (leakage-free protocol).";
         return
         [
             new("teacher-train-loss", "Teacher training loss per fold",
@@ -126,7 +139,6 @@ public static class RunReport
         int f = meta.Features.Count, inDays = meta.InputDays, outDays = meta.OutputDays;
         DateTime Date(int row) => DateTime.ParseExact(meta.Dates[row], "yyyy-MM-dd", CultureInfo.InvariantCulture);
         double Truth(int row) => meta.UnscaleTarget(matrix[row * f + meta.TargetIndex]);
-        double[] Unscale(double[] scaled) => scaled.Select(meta.UnscaleTarget).ToArray();
         var heldOut = results.Folds.FirstOrDefault(x => x.TestIndices.Contains(window))?.Fold ?? 0;
         var prediction = new WindowPrediction(window, meta.Target,
             Enumerable.Range(window, inDays).Select(Date).ToArray(),
@@ -135,9 +147,9 @@ public static class RunReport
             Enumerable.Range(window + inDays, outDays).Select(Truth).ToArray(),
             heldOut,
             results.Folds.Select(x => new FoldPrediction(x.Fold,
-                Unscale(predictions[(ModelKind.Teacher, x.Fold)][index]),
-                Unscale(predictions[(ModelKind.Student, x.Fold)][index]),
-                Unscale(predictions[(ModelKind.Fnn, x.Fold)][index]))).ToList());
+                predictions[(ModelKind.Teacher, x.Fold)][index],
+                predictions[(ModelKind.Student, x.Fold)][index],
+                predictions[(ModelKind.Fnn, x.Fold)][index])).ToList());
         var title = $"Forecasts for window {window}";
         var caption = $"Window {window}: {inDays} input days {prediction.InputDates[0]:yyyy-MM-dd} to {prediction.InputDates[^1]:yyyy-MM-dd} (grey), " +
                       $"the {outDays} true days that follow (black) and every fold's teacher (greens), distilled student (reds, dashed) and FNN (blues, dashed) forecasts, in patients/day. " +

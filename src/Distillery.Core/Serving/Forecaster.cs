@@ -76,9 +76,11 @@ public sealed class Forecaster : IDisposable
         var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
-        var fold = kind == ModelKind.Student ? ChampionFold(results) : results.BestTeacherFold;
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
-                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {layout.DatasetJson}");
+        var fold = kind == ModelKind.Student || results.BestTeacherFold == 0 ? ChampionFold(results) : results.BestTeacherFold;
+        // Leakage-free models were trained on their fold's own features and scaler.
+        var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(datasetPath, ct)
+                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var weights = await store.ReadAsync(layout.Model(kind, fold), ct)
                       ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
         return Create(layout.RunId, kind, fold, meta, ExperimentSteps.Shape(meta, results.Settings), weights);

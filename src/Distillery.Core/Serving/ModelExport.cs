@@ -29,8 +29,10 @@ public static class ModelExport
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
         var fold = Forecaster.ChampionFold(results);
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct)
-                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {layout.DatasetJson}");
+        // Leakage-free models were trained on their fold's own features and scaler.
+        var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
+        var meta = await store.ReadJsonAsync<DatasetArtifact>(datasetPath, ct)
+                   ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var path = layout.Safetensors(ModelKind.Student, fold);
         var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
         var shape = ExperimentSteps.Shape(meta, results.Settings);

@@ -66,7 +66,7 @@ public static class ExperimentBody
                 parsed = parsed with { Data = $"location:{location}" };
             }
             // Over HTTP a data source is remote or in the app's storage, never a path on the server's disk.
-            if (location is null && parsed.Data is { } data && !IsRemoteSpec(data))
+            if (location is null && parsed.Data is not null && !parsed.Sources.All(s => s is not null && IsRemoteSpec(s)))
                 errors["data"] = ["must be an https:// URL, location:KEY or blob:datasets/… (a clean path)"];
             if (runId is not null && !RunIds.IsValid(runId))
                 errors["runId"] = ["must be 1–64 letters, digits, '-' or '_'"];

@@ -1,0 +1,67 @@
+namespace Distillery.Experiments;
+
+/// <summary>
+/// Accuracy against the true target on a fold's test windows. <c>mse</c> is on the [0, 1]-scaled target, the mean
+/// over windows of each window's MSE (the study's loss divided by the window count); MAE and RMSE are in
+/// patients/day (inverse-scaled), overall and MAE per horizon day 1…outputDays; MASE is the MAE divided by the
+/// persistence baseline's MAE on the same windows (below 1 beats "tomorrow looks like today").
+/// </summary>
+public sealed record TruthMetrics(double Mse, double Mae, double Rmse, double Mase, double[] MaeByHorizon);
+
+public static class Evaluation
+{
+    /// <summary>Metrics of scaled forecasts [window][day] against scaled truth, unscaled with the target's min/max.</summary>
+    public static TruthMetrics Compute(double[][] forecast, double[][] truth, double targetMin, double targetMax, double persistenceMae)
+    {
+        var n = forecast.Length;
+        if (n == 0 || truth.Length != n) throw new ArgumentException("forecast and truth need the same, non-zero number of windows");
+        var days = truth[0].Length;
+        var range = targetMax - targetMin;
+        double squaredScaled = 0, absolute = 0, squared = 0;
+        var byHorizon = new double[days];
+        for (var w = 0; w < n; w++)
+            for (var d = 0; d < days; d++)
+            {
+                var diff = forecast[w][d] - truth[w][d];
+                squaredScaled += diff * diff;
+                var real = Math.Abs(diff * range);
+                absolute += real;
+                squared += real * real;
+                byHorizon[d] += real;
+            }
+        var mae = absolute / (n * days);
+        return new TruthMetrics(squaredScaled / (n * days), mae, Math.Sqrt(squared / (n * days)),
+            persistenceMae > 0 ? mae / persistenceMae : double.NaN, byHorizon.Select(v => v / n).ToArray());
+    }
+
+    /// <summary>The persistence baseline: the last observed target value, repeated for every forecast day.</summary>
+    public static double[][] Persistence(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
+        windows.Select(w => Enumerable.Repeat(Target(meta, matrix, w + meta.InputDays - 1), meta.OutputDays).ToArray()).ToArray();
+
+    /// <summary>The input-mean baseline: the mean of the target over the input days, repeated.</summary>
+    public static double[][] InputMean(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
+        windows.Select(w => Enumerable.Repeat(Enumerable.Range(w, meta.InputDays).Average(r => Target(meta, matrix, r)), meta.OutputDays).ToArray()).ToArray();
+
+    /// <summary>The true scaled targets of the given windows.</summary>
+    public static double[][] Truth(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
+        windows.Select(w => Enumerable.Range(w + meta.InputDays, meta.OutputDays).Select(r => Target(meta, matrix, r)).ToArray()).ToArray();
+
+    public static double MaeOf(double[][] forecast, double[][] truth, double targetMin, double targetMax) =>
+        Compute(forecast, truth, targetMin, targetMax, 1).Mae;
+
+    /// <summary>Metrics of both baselines on a fold's test windows, keyed persistence and inputMean.</summary>
+    public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
+    {
+        var (min, max) = (meta.Min[meta.TargetIndex], meta.Max[meta.TargetIndex]);
+        var truth = Truth(meta, matrix, windows);
+        var persistence = Persistence(meta, matrix, windows);
+        var persistenceMae = MaeOf(persistence, truth, min, max);
+        return new Dictionary<string, TruthMetrics>
+        {
+            ["persistence"] = Compute(persistence, truth, min, max, persistenceMae),
+            ["inputMean"] = Compute(InputMean(meta, matrix, windows), truth, min, max, persistenceMae),
+        };
+    }
+
+    private static double Target(DatasetArtifact meta, double[] matrix, int row) => matrix[row * meta.Features.Count + meta.TargetIndex];
+}
