@@ -28,7 +28,7 @@ public static class Profile
             for (var rep = 0; rep < passes; rep++)
             {
                 using var model = fx.Model(kind, 1);
-                using var optimizer = optim.Adam(model.parameters(), lr: 1e-4);
+                using var optimizer = FlatAdam.Create(model.parameters(), 1e-4);
                 model.train();
                 var sw = new Stopwatch();
                 var total = Stopwatch.StartNew();
@@ -40,13 +40,13 @@ public static class Profile
                     var x = fold.Inputs.narrow(0, w, 1);
                     var y = fold.Targets.narrow(0, w, 1);
                     local[0] += sw.Elapsed.TotalMicroseconds; sw.Restart();
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     local[1] += sw.Elapsed.TotalMicroseconds; sw.Restart();
                     var loss = nn.functional.mse_loss(model.call(x), y);
                     local[2] += sw.Elapsed.TotalMicroseconds; sw.Restart();
                     loss.backward();
                     local[3] += sw.Elapsed.TotalMicroseconds; sw.Restart();
-                    optimizer.step();
+                    optimizer.Step();
                     local[4] += sw.Elapsed.TotalMicroseconds; sw.Restart();
                     _ = loss.item<float>();
                     local[5] += sw.Elapsed.TotalMicroseconds;
