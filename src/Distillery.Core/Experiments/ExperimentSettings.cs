@@ -23,6 +23,8 @@ public sealed record ExperimentSettings
     /// The first is the main student.</summary>
     public int[] StudentHidden { get; init; } = [50];
     public int StudentLayers { get; init; } = 2;
+    /// <summary>A sweep names the smallest student whose test MAE is within this fraction of the teacher's.</summary>
+    public double SweepTolerance { get; init; } = 0.1;
     public string Target { get; init; } = DefaultTarget;
     public int InputDays { get; init; } = 10;
     public int OutputDays { get; init; } = 14;
@@ -59,6 +61,7 @@ public sealed record ExperimentSettings
         Check(double.IsFinite(Alpha) && Alpha is >= 0 and <= 1, "alpha", $"must be between 0 and 1, got {Alpha}");
         Check(StudentHidden is { Length: >= 1 and <= 16 } && StudentHidden.All(h => h is >= 1 and <= 4096), "studentHidden",
             "must list 1 to 16 widths, each between 1 and 4096");
+        Check(double.IsFinite(SweepTolerance) && SweepTolerance is >= 0 and <= 10, "sweepTolerance", $"must be between 0 and 10, got {SweepTolerance}");
         Check(StudentLayers is >= 1 and <= 8, "studentLayers", $"must be between 1 and 8, got {StudentLayers}");
         Check(Sources.Count <= 20, "data", "at most 20 sources in one run");
         Check(PlotWindows is null || (PlotWindows.Length <= 20 && PlotWindows.All(w => w >= 0)), "plotWindows",

@@ -40,6 +40,8 @@ public sealed record RunResults
     /// <summary>Every model and baseline against the truth, mean ± SEM over folds (teacher, student, fnn, persistence, inputMean).</summary>
     public IReadOnlyDictionary<string, TruthSummary> Truth { get; init; } = new Dictionary<string, TruthSummary>();
     public IReadOnlyList<SweepPoint> Sweep { get; init; } = [];
+    /// <summary>The smallest swept student whose mean test MAE is at most the teacher's × (1 + sweepTolerance); null if none.</summary>
+    public string? SmallestStudentWithinTolerance { get; init; }
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 
     public static async Task<RunResults> BuildAsync(IArtifactStore store, RunLayout layout, SummarizeRequest request, CancellationToken ct)
@@ -117,6 +119,10 @@ public sealed record RunResults
             StudentTestVsTruth = new MeanSem(Statistics.Mean(studentVsTruth), Statistics.Sem(studentVsTruth)),
             Truth = truth,
             Sweep = sweepPoints.Count > 1 ? sweepPoints : [],
+            SmallestStudentWithinTolerance = sweepPoints.Count > 1
+                ? sweepPoints.Where(p => p.Truth.Mae.Mean <= truth["teacher"].Mae.Mean * (1 + settings.SweepTolerance))
+                    .OrderBy(p => p.Parameters).FirstOrDefault()?.Name
+                : null,
             Timings = timings,
         };
     }

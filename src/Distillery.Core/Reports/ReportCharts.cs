@@ -44,6 +44,26 @@ public static class ReportCharts
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
+    /// <summary>Points joined by lines on free axes (the student-size sweep), optionally with a logarithmic x axis.</summary>
+    public static byte[] Points(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, bool logX, int width, int height,
+        string? fontPath = null)
+    {
+        var plot = NewPlot(title, xLabel, yLabel, fontPath);
+        foreach (var s in series)
+        {
+            var order = Enumerable.Range(0, s.X.Length).OrderBy(i => s.X[i]).ToArray();
+            var x = order.Select(i => logX ? Math.Log10(s.X[i]) : s.X[i]).ToArray();
+            AddLine(plot, s with { X = x, Y = order.Select(i => s.Y[i]).ToArray(), Markers = true });
+        }
+        if (logX)
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Pow(10, v).ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            };
+        FinishLegend(plot);
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
     /// <summary>One window: its input days, true output days and every fold's teacher, student and FNN forecast.</summary>
     public static byte[] Window(WindowPrediction w, int width, int height, string? fontPath = null)
     {

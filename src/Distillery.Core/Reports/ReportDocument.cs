@@ -65,6 +65,27 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         "Forecast charts are in patients/day (the scaled values mapped back to the target's range). Each window is held out (a test window) in exactly one fold: that fold's lines are drawn thick; the other folds trained on that window.",
     ];
 
+    public static readonly string[] TruthHeader = ["Model", "MAE (patients/day)", "RMSE (patients/day)", "MASE", "MSE (scaled)", "MAE day 1", "MAE day 14"];
+
+    public string TruthCaption =>
+        "Every model and baseline against the true target on each fold's test windows, mean ± SEM over folds. MAE and RMSE are in patients/day; " +
+        "MASE is the MAE divided by persistence's MAE on the same windows (below 1 beats persistence); MSE is on the [0, 1]-scaled target, per window. " +
+        "Persistence repeats the last observed value; input mean repeats the mean of the input days." +
+        (Results.SmallestStudentWithinTolerance is { } n ? $" Smallest student within {Results.Settings.SweepTolerance:P0} of the teacher's MAE: {n}." : "");
+
+    public IEnumerable<string[]> TruthRows()
+    {
+        var names = new Dictionary<string, string> { ["teacher"] = "Teacher", ["student"] = "Distilled student", ["fnn"] = "FNN", ["persistence"] = "Persistence", ["inputMean"] = "Input mean" };
+        foreach (var (key, t) in Results.Truth)
+            yield return [names.GetValueOrDefault(key, key), ReportFormat.MeanSem(t.Mae.Mean, t.Mae.Sem), ReportFormat.MeanSem(t.Rmse.Mean, t.Rmse.Sem),
+                ReportFormat.MeanSem(t.Mase.Mean, t.Mase.Sem), ReportFormat.MeanSem(t.Mse.Mean, t.Mse.Sem),
+                ReportFormat.Number(t.MaeByHorizon[0]), ReportFormat.Number(t.MaeByHorizon[^1])];
+        foreach (var p in Results.Sweep.Where(p => p.Name != "student"))
+            yield return [$"Student h{p.Hidden} ({ReportFormat.Count(p.Parameters)} params)", ReportFormat.MeanSem(p.Truth.Mae.Mean, p.Truth.Mae.Sem),
+                ReportFormat.MeanSem(p.Truth.Rmse.Mean, p.Truth.Rmse.Sem), ReportFormat.MeanSem(p.Truth.Mase.Mean, p.Truth.Mase.Sem),
+                ReportFormat.MeanSem(p.Truth.Mse.Mean, p.Truth.Mse.Sem), ReportFormat.Number(p.Truth.MaeByHorizon[0]), ReportFormat.Number(p.Truth.MaeByHorizon[^1])];
+    }
+
     public string TableCaption =>
         $"Final losses (after the last of {Results.Settings.Epochs + 1} passes), mean ± SEM over {Results.Folds.Count} folds; parameters are the true counts of each network.";
 
@@ -99,6 +120,19 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         }
         h.Append("</tbody>\n</table></div>\n");
         h.Append($"<p class=\"note\">{T(SpeedLine)}</p>\n");
+        if (Results.Truth.Count > 0)
+        {
+            h.Append($"<h2>Against the truth</h2>\n<p>{T(TruthCaption)}</p>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>");
+            foreach (var c in TruthHeader) h.Append($"<th>{T(c)}</th>");
+            h.Append("</tr></thead>\n<tbody>\n");
+            foreach (var row in TruthRows())
+            {
+                h.Append($"<tr><th scope=\"row\">{T(row[0])}</th>");
+                foreach (var v in row.Skip(1)) h.Append($"<td>{T(v)}</td>");
+                h.Append("</tr>\n");
+            }
+            h.Append("</tbody>\n</table></div>\n");
+        }
 
         h.Append("<h2>Losses</h2>\n");
         foreach (var c in LossCharts) Figure(h, c);
@@ -126,7 +160,15 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
         m.Append("|").Append(string.Concat(ReportTable.Header.Select((_, i) => i < 2 ? " --- |" : " ---: |"))).Append('\n');
         foreach (var r in Table)
             m.Append("| ").Append(string.Join(" | ", new[] { r.Model, r.TrainedAgainst, r.Parameters, r.Train, r.TrainDiff, r.Test, r.TestDiff, r.Inference }.Select(Md))).Append(" |\n");
-        m.Append($"\n{Md(SpeedLine)}\n\n## Losses\n\n");
+        m.Append($"\n{Md(SpeedLine)}\n\n");
+        if (Results.Truth.Count > 0)
+        {
+            m.Append($"## Against the truth\n\n{Md(TruthCaption)}\n\n| ").Append(string.Join(" | ", TruthHeader.Select(Md))).Append(" |\n");
+            m.Append("|").Append(string.Concat(TruthHeader.Select((_, i) => i < 1 ? " --- |" : " ---: |"))).Append('\n');
+            foreach (var row in TruthRows()) m.Append("| ").Append(string.Join(" | ", row.Select(Md))).Append(" |\n");
+            m.Append('\n');
+        }
+        m.Append("## Losses\n\n");
         foreach (var c in LossCharts) m.Append($"![{Md(c.Title)}](charts/{c.FileName})\n\n{Md(c.Caption)}\n\n");
         m.Append("## Forecasts\n\n");
         foreach (var c in WindowCharts) m.Append($"![{Md(c.Title)}](charts/{c.FileName})\n\n{Md(c.Caption)}\n\n");

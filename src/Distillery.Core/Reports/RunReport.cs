@@ -52,8 +52,9 @@ public static class RunReport
         var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, ShapeOf(studentFold),
             weights[(ModelKind.Student, studentFold)], foldData[studentFold].Meta, foldData[studentFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
         var threads = TorchSharp.torch.get_num_threads();
+        var sweepCharts = await SweepChartsAsync(store, layout, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
 
-        var lossCharts = LossCharts(results, options);
+        var lossCharts = LossCharts(results, options).Concat(sweepCharts).ToList();
         var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, options)).ToList();
         var charts = lossCharts.Concat(windowCharts).ToList();
 
@@ -130,6 +131,42 @@ public static class RunReport
             new("student-fnn-test-loss", "Distilled student vs FNN: test loss",
                 "Test loss per pass on each fold's held-out windows: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets).",
                 ReportCharts.Losses("Distilled student vs FNN: test loss", loss, Pair(c => c.Test, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+        ];
+    }
+
+    /// <summary>Accuracy against the truth of every swept student size, against its parameters and its latency.</summary>
+    private static async Task<List<ReportChart>> SweepChartsAsync(IArtifactStore store, RunLayout layout, RunResults results,
+        (DatasetArtifact Meta, double[] Matrix) data, int fold, InferenceTiming teacher, int window, ReportOptions o, CancellationToken ct)
+    {
+        if (results.Sweep.Count == 0) return [];
+        var latency = new List<double>();
+        foreach (var point in results.Sweep)
+        {
+            var variant = point.Name == "student" ? "" : $"h{point.Hidden}";
+            var weights = await store.ReadAsync(layout.Model(ModelKind.Student, fold, variant), ct)
+                          ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
+            var shape = ExperimentSteps.Shape(data.Meta, results.Settings, point.Hidden);
+            latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
+        }
+        var mae = results.Sweep.Select(p => p.Truth.Mae.Mean).ToArray();
+        var teacherMae = results.Truth["teacher"].Mae.Mean;
+        var teacherParams = (double)results.Params["teacher"];
+        ChartSeries Students(double[] x) => new("Students (distilled)", x, mae, ReportCharts.Reds[2]);
+        ChartSeries Teacher(double x) => new("Teacher", [x], [teacherMae], ReportCharts.Greens[2]);
+        var named = results.SmallestStudentWithinTolerance is { } n
+            ? $" The smallest student within {results.Settings.SweepTolerance:P0} of the teacher's MAE is {n}."
+            : $" No student is within {results.Settings.SweepTolerance:P0} of the teacher's MAE.";
+        const string y = "Test MAE vs truth (patients/day)";
+        return
+        [
+            new("sweep-parameters", "Student size: accuracy vs parameters",
+                "Mean test MAE against the truth over the folds, for each student width, against its true parameter count (log scale)." + named,
+                ReportCharts.Points("Student size: accuracy vs parameters", "Parameters (log scale)", y,
+                    [Students(results.Sweep.Select(p => (double)p.Parameters).ToArray()), Teacher(teacherParams)], true, o.ChartWidth, o.ChartHeight, o.FontPath)),
+            new("sweep-latency", "Student size: accuracy vs latency",
+                "Mean test MAE against the truth, against the measured latency of one window (batch 1, warm, median)." + named,
+                ReportCharts.Points("Student size: accuracy vs latency", "Latency per window (µs)", y,
+                    [Students(latency.ToArray()), Teacher(teacher.MedianMicroseconds)], false, o.ChartWidth, o.ChartHeight, o.FontPath)),
         ];
     }
 
