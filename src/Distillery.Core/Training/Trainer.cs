@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -187,6 +190,7 @@ public sealed class FlatAdam : IDisposable
     private readonly optim.Optimizer? fallback;
     private readonly double lr;
     private long step;
+    private bool gradsZero = true;
 
     private FlatAdam(IEnumerable<Parameter> parameters, double lr)
     {
@@ -245,13 +249,16 @@ public sealed class FlatAdam : IDisposable
         ps.Length > 0 && ps.All(p => p.requires_grad && p.dtype == ScalarType.Float32 && !p.is_sparse && p.device.type == ps[0].device.type
                                      && p.device.index == ps[0].device.index);
 
+    /// <summary>Sets the gradients to zero (nothing to do right after <see cref="Step"/>, which leaves them zero).</summary>
     public void ZeroGrad()
     {
         if (fallback is not null) fallback.zero_grad();
-        else grad!.zero_();
+        else if (!gradsZero) grad!.zero_();
+        gradsZero = false;
     }
 
-    /// <summary>One Adam step, the same operations as TorchSharp's <c>Adam.step</c> in the same order.</summary>
+    /// <summary>One Adam step: the same arithmetic as TorchSharp's <c>Adam.step</c>, element by element. Afterwards the
+    /// gradients are zero.</summary>
     public void Step()
     {
         if (fallback is not null)
@@ -259,17 +266,54 @@ public sealed class FlatAdam : IDisposable
             fallback.step();
             return;
         }
-        using var noGrad = no_grad();
         step++;
         var biasCorrection1 = 1 - Math.Pow(Beta1, step);
         var biasCorrection2 = 1 - Math.Pow(Beta2, step);
+        var sqrtBc2 = Math.Sqrt(biasCorrection2);
+        var negStepSize = -(lr / biasCorrection1);
+        if (UseFusedKernel) FusedStep(sqrtBc2, negStepSize);
+        else TorchStep(sqrtBc2, negStepSize);
+        gradsZero = true;
+    }
+
+    /// <summary>The step as libtorch kernels, one per operation of <c>Adam.step</c> (each over the whole buffer).</summary>
+    private void TorchStep(double sqrtBc2, double negStepSize)
+    {
+        using var noGrad = no_grad();
         expAvg!.mul_(beta1!).add_(grad!, oneMinusBeta1!);
         expAvgSq!.mul_(beta2!).addcmul_(grad!, grad!, oneMinusBeta2!);
-        using var sqrtBc2 = (Scalar)Math.Sqrt(biasCorrection2);
-        denom!.copy_(expAvgSq).sqrt_().div_(sqrtBc2).add_(eps!);
-        using var negStepSize = (Scalar)(-(lr / biasCorrection1));
-        param!.addcdiv_(expAvg, denom, negStepSize);
+        using var sqrtBc2Scalar = (Scalar)sqrtBc2;
+        denom!.copy_(expAvgSq).sqrt_().div_(sqrtBc2Scalar).add_(eps!);
+        using var negStepSizeScalar = (Scalar)negStepSize;
+        param!.addcdiv_(expAvg, denom, negStepSizeScalar);
+        grad!.zero_();
     }
+
+    /// <summary>
+    /// The same step in one pass over memory, block by block (a block stays in cache), with the exact float arithmetic of
+    /// libtorch's CPU kernels: <c>mul_</c> m·β₁, then <c>add_(g, α)</c> = fma(g, α, ·); <c>addcmul_</c> = fma(α·g, g, ·);
+    /// square root by the same MKL routine libtorch's <c>sqrt</c> calls; <c>div_</c>, <c>add_(ε)</c>; <c>addcdiv_</c> =
+    /// p + (c·m)/d. Scalars are rounded to float as libtorch does. Used only when <see cref="FusedKernel"/>'s self-check
+    /// found it bit-identical to <see cref="TorchStep"/> in this process.
+    /// </summary>
+    private void FusedStep(double sqrtBc2, double negStepSize)
+    {
+        var p = MemoryMarshal.Cast<byte, float>(param!.bytes);
+        var g = MemoryMarshal.Cast<byte, float>(grad!.bytes);
+        var m = MemoryMarshal.Cast<byte, float>(expAvg!.bytes);
+        var v = MemoryMarshal.Cast<byte, float>(expAvgSq!.bytes);
+        var d = MemoryMarshal.Cast<byte, float>(denom!.bytes);
+        FusedKernel.Step(p, g, m, v, d, (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2),
+            (float)sqrtBc2, (float)Eps, (float)negStepSize);
+    }
+
+    /// <summary>False forces the one-kernel-per-operation path (tests and benchmarks compare the two).</summary>
+    public static bool FusedEnabled { get; set; } = true;
+
+    private static bool UseFusedKernel => FusedEnabled && FusedKernel.Verified;
+
+    /// <summary>True when steps run the fused kernel (enabled, and its self-check passed in this process).</summary>
+    public static bool FusedActive => UseFusedKernel;
 
     /// <summary>Gives every parameter (and gradient) its own storage again, so the trained module owns nothing of this.</summary>
     public void Dispose()
@@ -293,5 +337,168 @@ public sealed class FlatAdam : IDisposable
         }
         foreach (var t in new[] { param, grad, expAvg, expAvgSq, denom }) t?.Dispose();
         foreach (var s in new[] { beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps }) s?.Dispose();
+    }
+}
+
+/// <summary>
+/// The fused Adam update over float spans. Bit-identical to libtorch's separate kernels by construction (same
+/// operations, same roundings, fused multiply-adds where libtorch's kernels use them, libtorch's own MKL square root),
+/// and checked: <see cref="Verified"/> runs both on random data once per process and is false on any difference (or
+/// when the square root routine cannot be found), in which case the trainer uses libtorch's kernels.
+/// </summary>
+internal static class FusedKernel
+{
+    private const int Block = 2048;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void VmsSqrt(ref int n, ref float a, ref float r, ref long mode);
+
+    /// <summary>libtorch's float <c>sqrt</c> calls MKL's <c>vmsSqrt</c> with VML_HA | VML_FTZDAZ_OFF | VML_ERRMODE_IGNORE.</summary>
+    private const long VmlMode = 0x2 | 0x140000 | 0x100;
+
+    private static readonly VmsSqrt? Sqrt = FindSqrt();
+    private static readonly Lazy<bool> verified = new(SelfCheck);
+
+    public static bool Verified => verified.Value;
+
+    private static VmsSqrt? FindSqrt()
+    {
+        try
+        {
+            _ = torch.CPU; // loads the native libraries
+            foreach (var name in new[] { "libtorch_cpu.so", "libtorch_cpu" })
+                if (NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var lib) && NativeLibrary.TryGetExport(lib, "VMSSQRT_", out var f))
+                    return Marshal.GetDelegateForFunctionPointer<VmsSqrt>(f);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException) { }
+        return null;
+    }
+
+    public static void Step(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> d,
+        float beta1, float alpha1, float beta2, float alpha2, float sqrtBc2, float eps, float negStepSize)
+    {
+        var mode = VmlMode;
+        for (var start = 0; start < p.Length; start += Block)
+        {
+            var n = Math.Min(Block, p.Length - start);
+            var pb = p.Slice(start, n);
+            var gb = g.Slice(start, n);
+            var mb = m.Slice(start, n);
+            var vb = v.Slice(start, n);
+            var db = d[..n];
+            Moments(gb, mb, vb, beta1, alpha1, beta2, alpha2);
+            Sqrt!(ref n, ref vb[0], ref db[0], ref mode);
+            Update(pb, mb, db, sqrtBc2, eps, negStepSize);
+        }
+    }
+
+    /// <summary>m = fma(g, α₁, m·β₁); v = fma(α₂·g, g, v·β₂); g = 0.</summary>
+    private static void Moments(Span<float> g, Span<float> m, Span<float> v, float beta1, float alpha1, float beta2, float alpha2)
+    {
+        var i = 0;
+        if (Fma.IsSupported && Vector256.IsHardwareAccelerated)
+        {
+            var b1 = Vector256.Create(beta1);
+            var a1 = Vector256.Create(alpha1);
+            var b2 = Vector256.Create(beta2);
+            var a2 = Vector256.Create(alpha2);
+            for (; i <= g.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var gv = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                var mv = Vector256.Create(m.Slice(i, Vector256<float>.Count));
+                var vv = Vector256.Create(v.Slice(i, Vector256<float>.Count));
+                Fma.MultiplyAdd(gv, a1, mv * b1).CopyTo(m.Slice(i, Vector256<float>.Count));
+                Fma.MultiplyAdd(a2 * gv, gv, vv * b2).CopyTo(v.Slice(i, Vector256<float>.Count));
+                Vector256<float>.Zero.CopyTo(g.Slice(i, Vector256<float>.Count));
+            }
+        }
+        for (; i < g.Length; i++)
+        {
+            var gi = g[i];
+            m[i] = MathF.FusedMultiplyAdd(gi, alpha1, m[i] * beta1);
+            v[i] = MathF.FusedMultiplyAdd(alpha2 * gi, gi, v[i] * beta2);
+            g[i] = 0;
+        }
+    }
+
+    /// <summary>d = √v / √(1−β₂ᵗ) + ε (d holds √v); p = p + (c·m)/d.</summary>
+    private static void Update(Span<float> p, Span<float> m, Span<float> d, float sqrtBc2, float eps, float c)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(sqrtBc2);
+            var e = Vector256.Create(eps);
+            var cv = Vector256.Create(c);
+            for (; i <= p.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var den = Vector256.Create(d.Slice(i, Vector256<float>.Count)) / s + e;
+                var pv = Vector256.Create(p.Slice(i, Vector256<float>.Count));
+                var mv = Vector256.Create(m.Slice(i, Vector256<float>.Count));
+                (pv + cv * mv / den).CopyTo(p.Slice(i, Vector256<float>.Count));
+            }
+        }
+        for (; i < p.Length; i++)
+        {
+            var den = d[i] / sqrtBc2 + eps;
+            p[i] = p[i] + c * m[i] / den;
+        }
+    }
+
+    /// <summary>Three steps of both paths on the same random state; true when every bit agrees.</summary>
+    private static bool SelfCheck()
+    {
+        if (Sqrt is null) return false;
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var generator = new torch.Generator(20250101);
+            const int n = 3 * Block + 37; // several blocks and a tail
+            var shape = new long[] { n };
+            var states = new List<torch.Tensor[]>();
+            for (var copy = 0; copy < 2; copy++)
+            {
+                using var draws = new torch.Generator(1); // same draws for both copies
+                states.Add([torch.randn(shape, generator: draws), torch.randn(shape, generator: draws) * 1e-3,
+                    torch.randn(shape, generator: draws) * 1e-3, torch.rand(shape, generator: draws) * 1e-6]);
+            }
+            for (var t = 1; t <= 3; t++)
+            {
+                var bc1 = 1 - Math.Pow(0.9, t);
+                var bc2 = 1 - Math.Pow(0.999, t);
+                foreach (var (st, fused) in new[] { (states[0], false), (states[1], true) })
+                {
+                    var (p, g, m, v) = (st[0], st[1], st[2], st[3]);
+                    using var d = torch.empty(shape);
+                    using (torch.no_grad())
+                    {
+                        if (fused)
+                        {
+                            Step(MemoryMarshal.Cast<byte, float>(p.bytes), MemoryMarshal.Cast<byte, float>(g.bytes),
+                                MemoryMarshal.Cast<byte, float>(m.bytes), MemoryMarshal.Cast<byte, float>(v.bytes),
+                                MemoryMarshal.Cast<byte, float>(d.bytes), (float)0.9, (float)(1 - 0.9), (float)0.999,
+                                (float)(1 - 0.999), (float)Math.Sqrt(bc2), (float)1e-8, (float)(-(1e-3 / bc1)));
+                        }
+                        else
+                        {
+                            m.mul_(0.9).add_(g, 1 - 0.9);
+                            v.mul_(0.999).addcmul_(g, g, 1 - 0.999);
+                            d.copy_(v).sqrt_().div_(Math.Sqrt(bc2)).add_(1e-8);
+                            p.addcdiv_(m, d, -(1e-3 / bc1));
+                            g.zero_();
+                        }
+                        using var next = new torch.Generator((ulong)t);
+                        g.copy_(torch.randn(shape, generator: next) * 1e-3);
+                    }
+                }
+            }
+            for (var k = 0; k < 4; k++)
+                if (!states[0][k].bytes.SequenceEqual(states[1][k].bytes)) return false;
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 }

@@ -19,19 +19,40 @@ public class FlatAdamTests
         return new FoldTensors(x, y, y, train, Enumerable.Range(cut, windows - cut).ToArray());
     }
 
-    public static TheoryData<ModelKind, int, int, int, int> Cases => new()
+    public static TheoryData<ModelKind, int, int, int, int, bool> Cases()
     {
+        var data = new TheoryData<ModelKind, int, int, int, int, bool>();
+        foreach (var fused in new[] { true, false })
+        foreach (var (kind, windows, days, features, outDays) in Shapes)
+            data.Add(kind, windows, days, features, outDays, fused);
+        return data;
+    }
+
+    private static readonly (ModelKind, int, int, int, int)[] Shapes =
+    [
         // kind, windows, input days, features, output days: sizes not multiples of the vector width (tail paths),
         // and the study's shape (10 × 523 → 14, vector paths; a 265k-parameter student, a 41k-parameter teacher).
-        { ModelKind.Teacher, 30, 4, 6, 3 },
-        { ModelKind.Student, 30, 4, 6, 3 },
-        { ModelKind.Teacher, 12, 10, 523, 14 },
-        { ModelKind.Student, 20, 10, 523, 14 },
-    };
+        (ModelKind.Teacher, 30, 4, 6, 3),
+        (ModelKind.Student, 30, 4, 6, 3),
+        (ModelKind.Teacher, 12, 10, 523, 14),
+        (ModelKind.Student, 20, 10, 523, 14),
+    ];
+
+    [Fact]
+    public void The_fused_kernel_passes_its_self_check_here() => Assert.True(FlatAdam.FusedActive,
+        "the fused Adam kernel is off: MKL's VMSSQRT_ not found in libtorch_cpu, or its numbers differ from libtorch's kernels");
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Trainer_matches_the_reference_loop_on_optim_Adam_to_the_last_bit(ModelKind kind, int windows, int days, int features, int outDays)
+    public void Trainer_matches_the_reference_loop_on_optim_Adam_to_the_last_bit(ModelKind kind, int windows, int days, int features, int outDays, bool fused)
+    {
+        var before = FlatAdam.FusedEnabled;
+        FlatAdam.FusedEnabled = fused;
+        try { Compare(kind, windows, days, features, outDays); }
+        finally { FlatAdam.FusedEnabled = before; }
+    }
+
+    private static void Compare(ModelKind kind, int windows, int days, int features, int outDays)
     {
         var fold = Problem(windows, days, features, outDays, 5);
         var shape = new ModelShape(features, days, outDays);
