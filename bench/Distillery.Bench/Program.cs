@@ -1,22 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Distillery.Bench;
+using Distillery.Data;
 using Distillery.Experiments;
 
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var argv = args.ToList();
 string Arg(string name, string fallback)
 {
     var i = argv.IndexOf(name);
     return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : fallback;
 }
+bool Flag(string name) => argv.Contains(name);
 var command = argv.FirstOrDefault() ?? "help";
-switch (command)
+try
 {
-    case "profile":
+    switch (command)
     {
-        using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
-        Profile.Print(Profile.Run(fx, int.Parse(Arg("--reps", "3"))));
-        return 0;
+        case "profile":
+        {
+            using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
+            Profile.Print(Profile.Run(fx, int.Parse(Arg("--reps", "3"))));
+            return 0;
+        }
+        case "infer":
+        {
+            using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
+            Inference.Print(Inference.Run(fx.Shape, int.Parse(Arg("--iterations", "2000"))));
+            return 0;
+        }
+        case "kernelcheck":
+            KernelCheck.Run();
+            return 0;
+        case "synth":
+        {
+            var path = Arg("--out", "synthetic.csv");
+            SyntheticData.WriteFile(path, int.Parse(Arg("--rows", "405")), int.Parse(Arg("--seed", "1")));
+            var clean = StudyCleaning.Clean(DataSource.LoadFile(path), ExperimentSettings.DefaultTarget);
+            Console.WriteLine($"{path}: {clean.Rows} rows, {clean.Features.Count} features after the study's cleaning");
+            return 0;
+        }
+        case "all":
+            return Suite.Run(Arg("--cli", ""), Arg("--work", Path.Combine(Path.GetTempPath(), "distillery-bench")),
+                Arg("--results", ""), Flag("--tiny"), int.Parse(Arg("--p1-reps", "1")), int.Parse(Arg("--p2-reps", "3")),
+                Flag("--skip-p1"), Arg("--p1-from", ""));
+        default:
+            Console.Error.WriteLine("""
+                usage: distillery-bench all --cli PATH/distillery.dll [--tiny] [--results bench/results.json] [--work DIR]
+                                            [--p1-reps N] [--p2-reps N] [--skip-p1]
+                       distillery-bench profile [--data CSV] [--reps N]     per-phase cost of one batch-1 pass per model
+                       distillery-bench infer [--data CSV] [--iterations N] P3 only
+                       distillery-bench kernelcheck                         libtorch's Adam/sqrt float semantics
+                       distillery-bench synth --rows N --seed S --out FILE  synthetic data with US_FL's header
+                """);
+            return 2;
     }
-    default:
-        Console.Error.WriteLine("usage: distillery-bench profile|infer|synth|all");
-        return 2;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"[bench] FAILED: {e.Message}");
+    return 1;
 }

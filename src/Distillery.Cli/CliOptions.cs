@@ -29,12 +29,17 @@ public sealed class CliOptions
     public Option<string?> Connection { get; } = new("--connection") { Description = "Azure Storage connection string (e.g. UseDevelopmentStorage=true for Azurite): store artifacts in Blob Storage instead of --out." };
     public Option<string> Container { get; } = new("--container") { Description = "Blob container with --connection.", DefaultValueFactory = _ => "distillery" };
     public Option<string?> RunId { get; } = new("--run-id") { Description = "Id of the run (default: time-based)." };
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Resume the run with this id from its stored settings (runs/ID/settings.json) and artifacts: finished steps are not recomputed." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Preset, Threads, Parallel, Out, Connection, Container, RunId, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Preset, Threads, Parallel, Out, Connection, Container, RunId, Resume, PlotWindows];
+
+    /// <summary>The options that make up a run's settings (a resumed run takes them from its stored settings.json).</summary>
+    public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
+        Alpha, StudentHidden, StudentLayers, Preset, Threads, RunId, PlotWindows];
 
     /// <summary>The data sources, comma-joined (null: the embedded default).</summary>
     public string? DataSpec(ParseResult result)

@@ -104,11 +104,25 @@ public static class DistilleryCli
 
     private static async Task<int> RunExperimentAsync(CliOptions o, ParseResult result, TextWriter stdout, CancellationToken ct)
     {
-        var settings = o.Settings(result);
+        var resume = result.GetValue(o.Resume);
+        if (resume is not null)
+        {
+            RunIds.Validate(resume);
+            var given = o.SettingsOptions.Where(option => result.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
+            if (given.Count > 0)
+                throw new InvalidInputException($"--resume runs with the run's stored settings: drop {string.Join(", ", given)}");
+        }
+        var settings = resume is null ? o.Settings(result) : null;
         var parallel = result.GetValue(o.Parallel);
         if (parallel < 1) throw new InvalidInputException($"--parallel must be ≥ 1, got {parallel}");
-        var runId = result.GetValue(o.RunId) is { } given ? RunIds.Validate(given) : RunIds.New(DateTime.UtcNow, Guid.NewGuid());
+        var runId = resume ?? (result.GetValue(o.RunId) is { } id ? RunIds.Validate(id) : RunIds.New(DateTime.UtcNow, Guid.NewGuid()));
         var store = await StoreFactory.CreateAsync(result.GetValue(o.Out)!, result.GetValue(o.Connection), result.GetValue(o.Container)!, ct);
+        if (settings is null)
+            settings = await RunSettings.LoadAsync(store, runId, ct)
+                       ?? throw new InvalidInputException($"no run '{runId}' to resume in {store.Describe()} (no {new RunLayout(runId).Settings})");
+        else if (!await RunSettings.StoreAsync(store, runId, settings, ct))
+            throw new InvalidInputException(
+                $"run '{runId}' already exists in {store.Describe()} with other settings: resume it with --resume {runId}, or choose another --run-id");
         TorchSharp.torch.set_num_threads(settings.Threads);
 
         stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId}");
@@ -128,7 +142,7 @@ public static class DistilleryCli
             var failure = state.FailureDetails;
             var message = failure?.ErrorMessage ?? state.RuntimeStatus.ToString();
             if (failure?.IsCausedBy<InvalidInputException>() == true) throw new InvalidInputException(message);
-            throw new InvalidOperationException($"run {runId} {state.RuntimeStatus}: {message}");
+            throw new InvalidOperationException($"run {runId} {state.RuntimeStatus}: {message} (finished steps are kept: resume with --resume {runId})");
         }
         var summary = state.ReadOutputAs<RunSummary>() ?? throw new InvalidOperationException("the run completed without a summary");
         var combined = ExperimentPart.Of(settings).Count > 1

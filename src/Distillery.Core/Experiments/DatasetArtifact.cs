@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Distillery.Data;
 using Distillery.Storage;
 using TorchSharp;
@@ -64,19 +65,34 @@ public sealed record DatasetArtifact
     /// <summary>The dataset a fold's models were trained on: the run's, or under the leakage-free protocol the
     /// fold's own (features and scaler fit on its training rows).</summary>
     public static Task<(DatasetArtifact Meta, double[] Matrix)> ForFoldAsync(IArtifactStore store, RunLayout layout, string protocol,
-        int fold, CancellationToken ct) => protocol == Protocols.LeakageFree
-        ? LoadAsync(store, layout.FoldDatasetJson(fold), layout.FoldDatasetMatrix(fold), ct)
-        : LoadAsync(store, layout, ct);
+        int fold, CancellationToken ct, bool requireHash = false) => protocol == Protocols.LeakageFree
+        ? LoadAsync(store, layout.FoldDatasetJson(fold), layout.FoldDatasetMatrix(fold), ct, requireHash)
+        : LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct, requireHash);
 
-    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, string jsonPath, string matrixPath, CancellationToken ct)
+    /// <summary>Loads a dataset artifact, checking both files against their stored SHA-256: a mismatch throws
+    /// <see cref="CorruptArtifactException"/>, and so does a missing hash when <paramref name="requireHash"/>.</summary>
+    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, string jsonPath, string matrixPath,
+        CancellationToken ct, bool requireHash = false)
     {
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(jsonPath, ct)
-                   ?? throw new InvalidOperationException($"dataset artifact {jsonPath} is missing: run the prepare step first");
-        var bytes = await store.ReadAsync(matrixPath, ct)
-                    ?? throw new InvalidOperationException($"dataset matrix {matrixPath} is missing: run the prepare step first");
+        var json = await Checked(jsonPath, $"dataset artifact {jsonPath} is missing: run the prepare step first");
+        var meta = JsonSerializer.Deserialize<DatasetArtifact>(json, ArtifactStoreJson.Options)
+                   ?? throw new CorruptArtifactException($"dataset artifact {jsonPath} is empty");
+        var bytes = await Checked(matrixPath, $"dataset matrix {matrixPath} is missing: run the prepare step first");
         if (bytes.Length != meta.Rows * meta.Features.Count * sizeof(double))
-            throw new InvalidOperationException($"dataset matrix {matrixPath} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
+            throw new CorruptArtifactException($"dataset matrix {matrixPath} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
         return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan()).ToArray());
+
+        async Task<byte[]> Checked(string path, string missing)
+        {
+            var read = await store.ReadCheckedAsync(path, ct);
+            return read.Status switch
+            {
+                ArtifactCheck.Missing => throw new InvalidOperationException(missing),
+                ArtifactCheck.Corrupt => throw new CorruptArtifactException(read.Describe()),
+                ArtifactCheck.Unhashed when requireHash => throw new CorruptArtifactException(read.Describe()),
+                _ => read.Content!,
+            };
+        }
     }
 }
 

@@ -30,8 +30,8 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         var settings = request.Settings.Validated();
         var layout = new RunLayout(RunIds.Validate(request.RunId), request.Part);
         var clock = Stopwatch.StartNew();
-        var existing = await store.ReadJsonAsync<DatasetArtifact>(layout.DatasetJson, ct);
-        if (existing is null || !await store.ExistsAsync(layout.DatasetMatrix, ct))
+        var existing = await StoredDatasetAsync(layout, settings, ct);
+        if (existing is null)
         {
             var table = await LoadTableAsync(settings, ct);
             var data = StudyCleaning.Clean(table, settings.Target);
@@ -39,17 +39,45 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
             var folds = settings.Protocol == Protocols.LeakageFree
                 ? BlockedFolds.Split(windows, settings.Folds, settings.InputDays, settings.OutputDays)
                 : StudyFolds(windows, settings);
+            var matrix = DatasetArtifact.EncodeMatrix(data.Scaled);
+            await CheckSameSourceAsync(layout.DatasetMatrix, matrix, ct);
             if (settings.Protocol == Protocols.LeakageFree)
                 foreach (var fold in folds) await PrepareFoldAsync(layout, table, data, fold, settings, ct);
             existing = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds);
-            // Matrix first, description last: the description marks a complete artifact.
-            await store.WriteAsync(layout.DatasetMatrix, DatasetArtifact.EncodeMatrix(data.Scaled), ct);
-            await store.WriteJsonAsync(layout.DatasetJson, existing, ct);
+            // Matrix first, description last, each followed by its SHA-256: the description's hash marks a complete artifact.
+            await store.WriteHashedAsync(layout.DatasetMatrix, matrix, ct);
+            await store.WriteHashedJsonAsync(layout.DatasetJson, existing, ct);
         }
         var shape = Shape(existing, settings);
         return new PreparedDataset(layout.RunId, layout.DatasetJson, existing.Source, existing.Rows, existing.Windows,
             existing.Features.Count, existing.Folds.Count, CountParameters(ModelKind.Teacher, shape),
             CountParameters(ModelKind.Student, shape), clock.Elapsed.TotalSeconds, request.Part);
+    }
+
+    /// <summary>The stored dataset when every file of it (and, leakage-free, of every fold) matches its stored hash;
+    /// null when any is missing, unhashed or corrupt: then the step prepares it again (deterministically).</summary>
+    private async Task<DatasetArtifact?> StoredDatasetAsync(RunLayout layout, ExperimentSettings settings, CancellationToken ct)
+    {
+        var meta = (await store.ReadCheckedAsync(layout.DatasetJson, ct)).VerifiedJson<DatasetArtifact>();
+        if (meta is null || !(await store.ReadCheckedAsync(layout.DatasetMatrix, ct)).IsVerified) return null;
+        if (settings.Protocol == Protocols.LeakageFree)
+            foreach (var fold in meta.Folds)
+                if (!(await store.ReadCheckedAsync(layout.FoldDatasetJson(fold.Fold), ct)).IsVerified
+                    || !(await store.ReadCheckedAsync(layout.FoldDatasetMatrix(fold.Fold), ct)).IsVerified)
+                    return null;
+        return meta;
+    }
+
+    /// <summary>Preparing a run's dataset again (after corruption) must give the bytes its models were trained on:
+    /// if the source changed meanwhile, the run cannot be repaired.</summary>
+    private async Task CheckSameSourceAsync(string matrixPath, byte[] matrix, CancellationToken ct)
+    {
+        var recorded = await store.ReadAsync(ContentHash.SidecarOf(matrixPath), ct);
+        if (recorded is null) return;
+        var expected = System.Text.Encoding.ASCII.GetString(recorded).Trim();
+        if (expected.Length >= 64 && !expected[..64].Equals(ContentHash.Of(matrix), StringComparison.OrdinalIgnoreCase))
+            throw new InvalidInputException(
+                $"the data source of {matrixPath} changed since the run was prepared (its SHA-256 differs): start a new run");
     }
 
     private static FoldSplit[] StudyFolds(int windows, ExperimentSettings settings)
@@ -87,8 +115,8 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
             Max = fit.Max,
             TargetIndex = fit.TargetIndex,
         };
-        await store.WriteAsync(layout.FoldDatasetMatrix(fold.Fold), DatasetArtifact.EncodeMatrix(scaled), ct);
-        await store.WriteJsonAsync(layout.FoldDatasetJson(fold.Fold), meta, ct);
+        await store.WriteHashedAsync(layout.FoldDatasetMatrix(fold.Fold), DatasetArtifact.EncodeMatrix(scaled), ct);
+        await store.WriteHashedJsonAsync(layout.FoldDatasetJson(fold.Fold), meta, ct);
     }
 
     /// <summary>The raw rows in the cleaned dataset's date order.</summary>
@@ -132,31 +160,64 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         var settings = request.Settings.Validated();
         var layout = new RunLayout(RunIds.Validate(request.RunId), request.Part);
         var outcomePath = layout.Outcome(request.Kind, request.Fold, request.Variant);
-        var stored = await store.ReadJsonAsync<TrainingOutcome>(outcomePath, ct);
-        if (stored is not null && await store.ExistsAsync(stored.Model.ModelPath, ct)) return stored.Model;
+        var modelPath = layout.Model(request.Kind, request.Fold, request.Variant);
+        var safetensorsPath = layout.Safetensors(request.Kind, request.Fold, request.Variant);
+        // A finished step is reused only when its outcome and both weight files match their stored hashes;
+        // anything missing or corrupt is trained again (deterministically), never used.
+        var stored = (await store.ReadCheckedAsync(outcomePath, ct)).VerifiedJson<TrainingOutcome>();
+        if (stored is not null && (await store.ReadCheckedAsync(modelPath, ct)).IsVerified
+                               && (await store.ReadCheckedAsync(safetensorsPath, ct)).IsVerified)
+            return stored.Model;
 
-        var (meta, matrix) = await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, request.Fold, ct);
+        var (meta, matrix) = await DatasetForTrainingAsync(layout, settings, request.Fold, ct);
         var split = meta.Folds.SingleOrDefault(f => f.Fold == request.Fold)
                     ?? throw new InvalidInputException($"fold {request.Fold} does not exist (the run has {meta.Folds.Count} folds)");
         var shape = Shape(meta, settings, request.StudentHidden);
         byte[]? teacherWeights = null;
         if (request.Kind == ModelKind.Student && settings.Alpha < 1)
-            teacherWeights = await store.ReadAsync(layout.Model(ModelKind.Teacher, request.TeacherFold!.Value), ct)
-                             ?? throw new InvalidOperationException($"teacher of fold {request.TeacherFold} is missing");
+            teacherWeights = await TeacherWeightsAsync(request, layout, ct);
 
         var clock = Stopwatch.StartNew();
         // Synchronous from here: TorchSharp dispose scopes are per thread.
         var trained = TrainModel(request, settings, shape, meta, matrix, split, teacherWeights, ct);
         var seconds = clock.Elapsed.TotalSeconds;
 
-        var modelPath = layout.Model(request.Kind, request.Fold, request.Variant);
-        await store.WriteAsync(modelPath, trained.Weights, ct);
-        await store.WriteAsync(layout.Safetensors(request.Kind, request.Fold, request.Variant), trained.Safetensors, ct);
+        await store.WriteHashedAsync(modelPath, trained.Weights, ct);
+        await store.WriteHashedAsync(safetensorsPath, trained.Safetensors, ct);
         var curves = trained.Curves;
         var model = new TrainedModel(layout.RunId, request.Kind, request.Fold, modelPath, outcomePath,
             curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth, seconds, request.Part, request.StudentHidden, trained.Parameters);
-        await store.WriteJsonAsync(outcomePath, new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth), ct);
+        // Last: the outcome's hash marks the step finished.
+        await store.WriteHashedJsonAsync(outcomePath, new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth), ct);
         return model;
+    }
+
+    /// <summary>The fold's dataset, verified against its stored hashes; a corrupt (or unhashed) one is prepared again
+    /// first — preparing is deterministic, so the models see the same numbers.</summary>
+    private async Task<(DatasetArtifact Meta, double[] Matrix)> DatasetForTrainingAsync(RunLayout layout, ExperimentSettings settings,
+        int fold, CancellationToken ct)
+    {
+        try
+        {
+            return await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, fold, ct, requireHash: true);
+        }
+        catch (CorruptArtifactException)
+        {
+            await PrepareAsync(new PrepareRequest(layout.RunId, settings, layout.Part), ct);
+            return await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, fold, ct, requireHash: true);
+        }
+    }
+
+    /// <summary>The distilling teacher's weights, verified; a missing or corrupt teacher is trained again first.</summary>
+    private async Task<byte[]> TeacherWeightsAsync(TrainRequest request, RunLayout layout, CancellationToken ct)
+    {
+        var teacherFold = request.TeacherFold!.Value;
+        var path = layout.Model(ModelKind.Teacher, teacherFold);
+        var read = await store.ReadCheckedAsync(path, ct);
+        if (read.IsVerified) return read.Content!;
+        await TrainAsync(request with { Kind = ModelKind.Teacher, Fold = teacherFold, TeacherFold = null, StudentHidden = null }, ct);
+        read = await store.ReadCheckedAsync(path, ct);
+        return read.IsVerified ? read.Content! : throw new CorruptArtifactException($"teacher of fold {teacherFold}: {read.Describe()}");
     }
 
     private sealed record Trained(LossCurves Curves, byte[] Weights, byte[] Safetensors, TruthMetrics Truth, long Parameters);

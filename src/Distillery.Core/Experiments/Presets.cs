@@ -1,14 +1,42 @@
 namespace Distillery.Experiments;
 
-/// <summary>Named settings: "study" (the study's own) and "fast" (mini-batches with larger learning rates).</summary>
+/// <summary>
+/// Named sets of training settings. <c>study</c> is the study's protocol unchanged (batch 1, 100 epochs = 101 passes,
+/// teacher lr 1e-4, student lr 1e-5). <c>fast</c> trains on mini-batches of 32 windows, reshuffled every pass from
+/// the seed (in fold order the same settings test 2–4× worse), 40 epochs (41 passes), teacher lr 3e-3, student and
+/// FNN lr 1e-3: on US_FL the whole 5-fold run takes ~9–11 s instead of minutes, and each model's mean test MSE
+/// against the truth is lower than the study protocol's (bench/README.md has the figures).
+/// </summary>
 public static class Presets
 {
-    public static readonly IReadOnlyList<string> Names = ["study", "fast"];
+    public const string Study = "study";
+    public const string Fast = "fast";
 
-    public static ExperimentSettings Apply(string name, ExperimentSettings settings) => name switch
+    /// <summary>Mini-batch size of <c>fast</c>.</summary>
+    public const int FastBatchSize = 32;
+    /// <summary>Epochs of <c>fast</c> (passes = epochs + 1).</summary>
+    public const int FastEpochs = 40;
+    public const double FastTeacherLr = 3e-3;
+    public const double FastStudentLr = 1e-3;
+
+    public static IReadOnlyList<string> Names { get; } = [Study, Fast];
+
+    /// <summary>Returns <paramref name="s"/> with the preset's batch size, learning rates and epochs (other fields
+    /// untouched). Throws <see cref="InvalidInputException"/> for an unknown name.</summary>
+    public static ExperimentSettings Apply(string name, ExperimentSettings s)
     {
-        "study" => settings,
-        "fast" => settings with { BatchSize = 32, Epochs = 60, TeacherLr = 3e-3, StudentLr = 1e-3 },
-        _ => throw new InvalidInputException($"unknown preset '{name}': use one of {string.Join(", ", Names)}"),
-    };
+        ArgumentNullException.ThrowIfNull(s);
+        return (name ?? "").Trim().ToLowerInvariant() switch
+        {
+            Study => s,
+            Fast => s with
+            {
+                BatchSize = FastBatchSize,
+                Epochs = FastEpochs,
+                TeacherLr = FastTeacherLr,
+                StudentLr = FastStudentLr,
+            },
+            _ => throw new InvalidInputException($"unknown preset '{name}': known presets are {string.Join(", ", Names)}"),
+        };
+    }
 }

@@ -10,6 +10,9 @@ namespace Distillery.Experiments;
 public sealed record RunLayout(string RunId, string Part = "")
 {
     public string RunRoot => $"runs/{RunId}";
+    /// <summary>The run's settings, stored when it starts (by the CLI and by POST /api/experiments): what
+    /// <c>distillery run --resume</c> runs again.</summary>
+    public string Settings => $"{RunRoot}/settings.json";
     public string Root => Part == "" ? RunRoot : $"{RunRoot}/{Part}";
     public string DatasetJson => $"{Root}/dataset/dataset.json";
     public string DatasetMatrix => $"{Root}/dataset/scaled.f64";
@@ -20,7 +23,8 @@ public sealed record RunLayout(string RunId, string Part = "")
     public string Report => $"{Root}/report.html";
     public string Model(ModelKind kind, int fold, string variant = "") => $"{Root}/models/{Name(kind, variant)}-fold{fold}.pt";
     public string Safetensors(ModelKind kind, int fold, string variant = "") => $"{Root}/models/{Name(kind, variant)}-fold{fold}.safetensors";
-    /// <summary>Written last by a training step: its presence means the step finished.</summary>
+    /// <summary>Written last by a training step (then its <c>.sha256</c>): its verified presence means the step finished.
+    /// Models and datasets also have a <c>.sha256</c> beside them (<see cref="Distillery.Storage.ContentHash"/>).</summary>
     public string Outcome(ModelKind kind, int fold, string variant = "") => $"{Root}/curves/{Name(kind, variant)}-fold{fold}.json";
 
     private static string Name(ModelKind kind, string variant) => variant == "" ? kind.Name() : $"{kind.Name()}-{variant}";

@@ -49,7 +49,7 @@ public sealed record RunResults
         var settings = request.Settings;
         var (meta, _) = await DatasetArtifact.LoadAsync(store, layout, ct);
         async Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") =>
-            await store.ReadJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)
+            await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)
             ?? throw new InvalidOperationException($"{kind.Name()} {variant} of fold {fold} has no stored outcome");
         static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth);
 

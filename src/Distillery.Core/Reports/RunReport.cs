@@ -32,7 +32,7 @@ public static class RunReport
         var weights = new Dictionary<(ModelKind, int), byte[]>();
         foreach (var fold in folds)
             foreach (var kind in new[] { ModelKind.Teacher, ModelKind.Student, ModelKind.Fnn })
-                weights[(kind, fold)] = await store.ReadAsync(layout.Model(kind, fold), ct)
+                weights[(kind, fold)] = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
                                         ?? throw new InvalidOperationException($"model {layout.Model(kind, fold)} is missing");
         var studentFold = folds.Contains(1) ? 1 : folds[0];
         var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
@@ -143,7 +143,7 @@ public static class RunReport
         foreach (var point in results.Sweep)
         {
             var variant = point.Name == "student" ? "" : $"h{point.Hidden}";
-            var weights = await store.ReadAsync(layout.Model(ModelKind.Student, fold, variant), ct)
+            var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
                           ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
             var shape = ExperimentSteps.Shape(data.Meta, results.Settings, point.Hidden);
             latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);

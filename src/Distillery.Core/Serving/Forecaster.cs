@@ -79,9 +79,9 @@ public sealed class Forecaster : IDisposable
         var fold = kind == ModelKind.Student || results.BestTeacherFold == 0 ? ChampionFold(results) : results.BestTeacherFold;
         // Leakage-free models were trained on their fold's own features and scaler.
         var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(datasetPath, ct)
+        var meta = await store.ReadIntactJsonAsync<DatasetArtifact>(datasetPath, ct)
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
-        var weights = await store.ReadAsync(layout.Model(kind, fold), ct)
+        var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
                       ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
         return Create(layout.RunId, kind, fold, meta, ExperimentSteps.Shape(meta, results.Settings), weights);
     }

@@ -31,10 +31,10 @@ public static class ModelExport
         var fold = Forecaster.ChampionFold(results);
         // Leakage-free models were trained on their fold's own features and scaler.
         var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
-        var meta = await store.ReadJsonAsync<DatasetArtifact>(datasetPath, ct)
+        var meta = await store.ReadIntactJsonAsync<DatasetArtifact>(datasetPath, ct)
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var path = layout.Safetensors(ModelKind.Student, fold);
-        var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
+        var bytes = await store.ReadIntactAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
         var shape = ExperimentSteps.Shape(meta, results.Settings);
         var features = meta.Features.Count;
         var architecture = new ServingArchitecture(shape.InputDays, shape.OutputDays, features, shape.StudentHidden, shape.StudentLayers,

@@ -22,7 +22,7 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
     {
         var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes, ct);
         if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes} byte limit");
-        var (parsed, errors) = ExperimentBody.Parse(body);
+        var (parsed, errors) = ExperimentBody.Parse(body, options.UrlAllowList);
         if (parsed is null) return ApiResults.BadRequest($"invalid experiment settings: {string.Join(", ", errors.Keys)}", errors);
 
         if (parsed.Settings.Data is { } data && data.StartsWith(ExperimentSteps.BlobPrefix, StringComparison.Ordinal)
@@ -33,6 +33,9 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
         var runId = parsed.RunId ?? RunIds.New(DateTime.UtcNow, Guid.NewGuid());
         if (await client.GetInstanceAsync(runId, ct) is not null)
             return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists");
+        // Stored before the run starts, so it can be resumed (distillery run --resume) with the settings it began with.
+        if (!await RunSettings.StoreAsync(store, runId, parsed.Settings, ct))
+            return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists with other settings");
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(ExperimentOrchestrator),
             new ExperimentRequest(runId, parsed.Settings), new StartOrchestrationOptions { InstanceId = runId }, ct);
         var links = Links(request, runId);

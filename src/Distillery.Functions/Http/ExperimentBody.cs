@@ -20,7 +20,8 @@ public static class ExperimentBody
     public sealed record Parsed(ExperimentSettings Settings, string? RunId);
 
     /// <summary>Parses and validates; on failure returns every bad field with its reason.</summary>
-    public static (Parsed? Value, Dictionary<string, string[]> Errors) Parse(ReadOnlySpan<byte> json)
+    /// <param name="allowedHosts">Hosts an https data URL may name (DATA_URL_ALLOWLIST); checked here, before a run starts.</param>
+    public static (Parsed? Value, Dictionary<string, string[]> Errors) Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string>? allowedHosts = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         JsonDocument document;
@@ -68,6 +69,8 @@ public static class ExperimentBody
             // Over HTTP a data source is remote or in the app's storage, never a path on the server's disk.
             if (location is null && parsed.Data is not null && !parsed.Sources.All(s => s is not null && IsRemoteSpec(s)))
                 errors["data"] = ["must be an https:// URL, location:KEY or blob:datasets/… (a clean path)"];
+            else if (UrlProblem(parsed.Sources, allowedHosts) is { } problem)
+                errors["data"] = [problem];
             if (runId is not null && !RunIds.IsValid(runId))
                 errors["runId"] = ["must be 1–64 letters, digits, '-' or '_'"];
             foreach (var (field, problem) in parsed.Problems()) errors[field] = [problem];
@@ -79,6 +82,18 @@ public static class ExperimentBody
         spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
         || spec.StartsWith(Data.DataSource.LocationPrefix, StringComparison.Ordinal)
         || (spec.StartsWith(ExperimentSteps.BlobPrefix + "datasets/", StringComparison.Ordinal) && IsCleanPath(spec[ExperimentSteps.BlobPrefix.Length..]));
+
+    /// <summary>The first URL source that is not https, carries credentials or names a host outside the allow-list.</summary>
+    private static string? UrlProblem(IReadOnlyList<string?> sources, IReadOnlyCollection<string>? allowedHosts)
+    {
+        var rules = new Data.DataSourceOptions { AllowedHosts = allowedHosts ?? new Data.DataSourceOptions().AllowedHosts };
+        foreach (var source in sources.OfType<string>().Where(Data.DataSource.IsUrl))
+        {
+            try { Data.DataSource.CheckUrl(source, rules); }
+            catch (InvalidInputException e) { return e.Message; }
+        }
+        return null;
+    }
 
     private static bool IsCleanPath(string path)
     {

@@ -55,12 +55,14 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{location}/predict")] HttpRequest request,
         string location, CancellationToken ct)
     {
-        var (state, error) = await ChampionOf(location, ct);
-        if (error is not null) return error;
+        if (!DataSource.IsLocationKey(location)) return ApiResults.BadRequest($"'{location}' is not a location key such as US_FL");
         var model = request.Query["model"].ToString();
         if (model is not ("" or "student" or "teacher")) return ApiResults.BadRequest($"model must be student or teacher, got '{model}'");
+        // The size limit first: an oversized body is refused before any storage is touched.
         var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes * 16, ct);
         if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes * 16} byte limit");
+        var (state, error) = await ChampionOf(location, ct);
+        if (error is not null) return error;
         try
         {
             var rows = IsCsv(request) ? Forecaster.RowsFromCsv(new MemoryStream(body), body.Length + 1) : RowsFromJson(body);

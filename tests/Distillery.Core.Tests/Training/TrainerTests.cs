@@ -69,13 +69,20 @@ public class TrainerTests
         Assert.Equal(Run(), Run());
     }
 
-    [Fact]
-    public void Live_tensor_count_stays_flat_across_passes()
+    [Theory]
+    [InlineData(ModelKind.Student, 4)]
+    [InlineData(ModelKind.Student, 1)]
+    [InlineData(ModelKind.Teacher, 1)]
+    [InlineData(ModelKind.Teacher, 8)]
+    public void Live_tensor_count_stays_flat_across_passes(ModelKind kind, int batchSize)
     {
         var fold = Problem();
-        using var model = ModelFactory.Create(ModelKind.Student, Shape);
+        using var model = ModelFactory.Create(kind, Shape);
         var counts = new List<long>();
-        Trainer.Train(model, fold, new TrainingOptions(5, 1e-3, 4, 0), onPass: _ => counts.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Trainer.Train(model, fold, new TrainingOptions(5, 1e-3, batchSize, 0), onPass: _ => counts.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount));
         Assert.All(counts.Skip(1), c => Assert.Equal(counts[1], c));
+        // And nothing of the optimizer or the batches outlives the call.
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }

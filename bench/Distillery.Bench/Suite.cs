@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Distillery.Experiments;
+
+namespace Distillery.Bench;
+
+/// <summary>The whole benchmark: P1 (study protocol), P2 (fast preset), P3 (inference), P4 (durable overhead),
+/// P5 (peak RSS), scaling in windows. <c>--tiny</c>: the same code paths on small synthetic data in seconds (CI).</summary>
+public static class Suite
+{
+    // The issue's reference: the study's own PyTorch code, one thread, on this machine.
+    private const double PyTorchSeconds = 680;
+
+    public static int Run(string cli, string work, string resultsPath, bool tiny, int p1Reps, int p2Reps, bool skipP1, string p1From)
+    {
+        if (string.IsNullOrEmpty(cli) || !File.Exists(cli)) throw new ArgumentException($"--cli: '{cli}' not found (build src/Distillery.Cli first)");
+        Directory.CreateDirectory(work);
+        var driver = new Driver(cli, work);
+        var machine = Driver.Machine();
+        var results = new JsonObject { ["machine"] = machine, ["tiny"] = tiny };
+        var failures = new List<string>();
+
+        // Data: the embedded US_FL, or (tiny) a small synthetic file with its header.
+        var dataOptions = tiny ? new List<string> { "--data", driver.Synthetic(40, 1), "--folds", "2" } : new List<string>();
+        var fast = Presets.Apply(Presets.Fast, new ExperimentSettings());
+
+        // P1: the study protocol (batch 1, 101 passes, 5 folds) — tiny: 1 pass, 2 folds.
+        var p1Options = tiny ? [.. dataOptions, "--epochs", "0"] : dataOptions;
+        var p1Runs = new List<Driver.CliRun>();
+        if (!skipP1)
+            for (var i = 0; i < Math.Max(1, p1Reps); i++) p1Runs.Add(driver.RunCli("p1", p1Options));
+        // P2: the fast preset (tiny: 2 passes).
+        var p2Options = new List<string>(dataOptions)
+        {
+            "--batch-size", fast.BatchSize.ToString(CultureInfo.InvariantCulture),
+            "--epochs", (tiny ? 1 : fast.Epochs).ToString(CultureInfo.InvariantCulture),
+            "--teacher-lr", fast.TeacherLr.ToString("R", CultureInfo.InvariantCulture),
+            "--student-lr", fast.StudentLr.ToString("R", CultureInfo.InvariantCulture),
+        };
+        var p2Runs = Enumerable.Range(0, Math.Max(1, p2Reps)).Select(_ => driver.RunCli("p2", p2Options)).ToList();
+
+        // P3: inference, in process.
+        var shapeSource = tiny ? driver.Synthetic(40, 1) : DefaultData.Path;
+        using var fx = Fixture.Load(shapeSource);
+        var infer = Inference.Run(fx.Shape, tiny ? 200 : 3000);
+
+        // Scaling: synthetic data at 0.5×, 1×, 2× US_FL's windows, 10 passes (tiny: 1 pass, 2 folds, small).
+        var baseWindows = tiny ? 40 : 381;
+        var scaling = new List<(double Factor, int Windows, Driver.CliRun Run)>();
+        foreach (var factor in new[] { 0.5, 1.0, 2.0 })
+        {
+            var windows = (int)Math.Round(baseWindows * factor);
+            var options = new List<string> { "--data", driver.Synthetic(windows, 2), "--epochs", tiny ? "0" : "9" };
+            if (tiny) options.AddRange(["--folds", "2"]);
+            scaling.Add((factor, windows, driver.RunCli($"scale{(int)Math.Round(factor * 100)}", options)));
+        }
+        var exponent = Driver.FitExponent(scaling.Select(s => (double)s.Windows).ToList(), scaling.Select(s => s.Run.JobSeconds).ToList());
+
+        // Table.
+        Console.WriteLine();
+        Console.WriteLine($"machine: {machine["cores"]} cores, {machine["cpu"]}, {machine["memoryGb"]} GB, {machine["os"]}, {machine["dotnet"]}, " +
+                          $"TorchSharp {machine["torchSharp"]}, libtorch {machine["libtorch"]}, {machine["date"]}{(tiny ? "  [TINY]" : "")}");
+        Console.WriteLine();
+        var p1Json = new JsonArray();
+        Driver.CliRun? p1Best = null;
+        if (p1Runs.Count > 0)
+        {
+            p1Best = p1Runs.MinBy(r => r.ProcessWall)!;
+            var walls = p1Runs.Select(r => r.ProcessWall).ToList();
+            Console.WriteLine($"P1 study protocol ({p1Runs.Count} run{(p1Runs.Count > 1 ? "s" : "")}): wall min {walls.Min():F1} s, median {Inference.Median(walls):F1} s " +
+                              $"(target ≤ 85 s = 8× the study's PyTorch {PyTorchSeconds:F0} s; speed-up {PyTorchSeconds / walls.Min():F1}×)");
+            foreach (var r in p1Runs)
+            {
+                Row(r);
+                p1Json.Add(RunJson(r));
+            }
+            if (!tiny && walls.Min() > 85) failures.Add($"P1 wall {walls.Min():F1} s > 85 s");
+        }
+        var p2Walls = p2Runs.Select(r => r.ProcessWall).ToList();
+        Console.WriteLine($"P2 fast preset (batch {fast.BatchSize}, {fast.Epochs} epochs, teacher lr {fast.TeacherLr}, student lr {fast.StudentLr}; {p2Runs.Count} runs): " +
+                          $"wall min {p2Walls.Min():F1} s, median {Inference.Median(p2Walls):F1} s (target ≤ 15 s)");
+        foreach (var r in p2Runs) Row(r);
+        var p2 = p2Runs.MinBy(r => r.ProcessWall)!;
+        if (!tiny && p2Walls.Min() > 15) failures.Add($"P2 wall {p2Walls.Min():F1} s > 15 s");
+        var accuracy = new JsonObject();
+        // P1's accuracy: this run's, or (--skip-p1) the one recorded in --p1-from (a results.json of an earlier run).
+        var p1Accuracy = p1Best is not null
+            ? new Dictionary<string, double> { ["teacher"] = p1Best.MeanTest("teacher"), ["student"] = p1Best.StudentVsTruth, ["fnn"] = p1Best.MeanTest("fnn") }
+            : LoadP1(p1From);
+        Console.WriteLine($"mean test MSE vs truth (sum over test windows of each window's MSE, mean over folds):");
+        Console.WriteLine($"  {"model",-8} {"P1 study",10} {"P2 fast",10}");
+        foreach (var (name, f) in new (string, Func<Driver.CliRun, double>)[]
+                 { ("teacher", r => r.MeanTest("teacher")), ("student", r => r.StudentVsTruth), ("fnn", r => r.MeanTest("fnn")) })
+        {
+            var a = p1Accuracy is null ? double.NaN : p1Accuracy[name];
+            var b = f(p2);
+            Console.WriteLine($"  {name,-8} {a,10:F4} {b,10:F4}{(b <= a ? "" : "  WORSE")}");
+            accuracy[name] = new JsonObject { ["p1"] = Num(a), ["p2"] = Num(b) };
+            if (!tiny && p1Accuracy is not null && b > a) failures.Add($"P2 {name} test MSE {b:F4} > P1's {a:F4}");
+        }
+        Inference.Print(infer);
+        var ratio = infer[0].LatencyMicrosMedian / infer[1].LatencyMicrosMedian;
+        if (!tiny && ratio < 5) failures.Add($"P3 latency ratio {ratio:F1} < 5");
+        if (p1Best is not null)
+        {
+            Console.WriteLine($"P4 durable overhead: wall {p1Best.Wall:F1} s − critical path {p1Best.CriticalPath:F1} s = {p1Best.DurableOverhead:F1} s " +
+                              $"= {100 * p1Best.DurableOverhead / p1Best.Wall:F1} % (target ≤ 5 %)");
+            Console.WriteLine($"P5 peak RSS: {Gb(p1Best.MaxRssKb)} (target ≤ 1.5 GB)");
+            if (!tiny && p1Best.DurableOverhead / p1Best.Wall > 0.05) failures.Add("P4 durable overhead > 5 %");
+            if (!tiny && p1Best.MaxRssKb > 1.5 * 1024 * 1024) failures.Add("P5 peak RSS > 1.5 GB");
+        }
+        Console.WriteLine($"scaling ({(tiny ? 1 : 10)} passes, synthetic US_FL schema): fitted exponent of job-seconds in windows = {exponent:F2}");
+        foreach (var (factor, windows, run) in scaling)
+            Console.WriteLine($"  {factor,4:0.0}× {windows,5} windows: job-seconds {run.JobSeconds,7:F1}  wall {run.ProcessWall,6:F1} s  " +
+                              $"per window·pass·job {1e3 * run.JobSeconds / (windows * (tiny ? 1 : 10) * run.Jobs.Count):F3} ms");
+
+        results["p1"] = new JsonObject
+        {
+            ["runs"] = p1Json,
+            ["wallMin"] = p1Runs.Count > 0 ? p1Runs.Min(r => r.ProcessWall) : null,
+            ["wallMedian"] = p1Runs.Count > 0 ? Inference.Median(p1Runs.Select(r => r.ProcessWall)) : null,
+            ["pyTorchReferenceSeconds"] = PyTorchSeconds,
+            ["targetSeconds"] = 85,
+        };
+        results["p2"] = new JsonObject
+        {
+            ["preset"] = new JsonObject { ["batchSize"] = fast.BatchSize, ["epochs"] = fast.Epochs, ["teacherLr"] = fast.TeacherLr, ["studentLr"] = fast.StudentLr },
+            ["runs"] = new JsonArray(p2Runs.Select(r => (JsonNode)RunJson(r)).ToArray()),
+            ["wallMin"] = p2Walls.Min(),
+            ["wallMedian"] = Inference.Median(p2Walls),
+            ["targetSeconds"] = 15,
+            ["testMseVsTruth"] = accuracy,
+        };
+        results["p3"] = new JsonObject
+        {
+            ["threads"] = 1,
+            ["models"] = new JsonArray(infer.Select(r => (JsonNode)new JsonObject
+            {
+                ["model"] = r.Model, ["parameters"] = r.Parameters, ["batch1MedianMicros"] = Math.Round(r.LatencyMicrosMedian, 2),
+                ["batch1P90Micros"] = Math.Round(r.LatencyMicrosP90, 2), ["batch256Millis"] = Math.Round(r.Batch256Millis, 3),
+                ["batch256WindowsPerSecond"] = Math.Round(r.WindowsPerSecond),
+            }).ToArray()),
+            ["latencyRatio"] = Math.Round(ratio, 2),
+            ["target"] = "≥ 5",
+        };
+        if (p1Best is not null)
+        {
+            results["p4"] = new JsonObject
+            {
+                ["wall"] = Math.Round(p1Best.Wall, 2), ["criticalPath"] = Math.Round(p1Best.CriticalPath, 2),
+                ["overhead"] = Math.Round(p1Best.DurableOverhead, 2), ["overheadPercent"] = Math.Round(100 * p1Best.DurableOverhead / p1Best.Wall, 2),
+                ["definition"] = "results.json wall − (prepare + per phase the makespan of its jobs' seconds packed in orchestration order on the workers); " +
+                                 "what is left is dispatch, artifact I/O outside the timed training, teacher selection and summarize (report, charts)",
+            };
+            results["p5"] = new JsonObject { ["peakRssGb"] = p1Best.MaxRssKb is { } kb ? Math.Round(kb / 1048576.0, 3) : null, ["targetGb"] = 1.5 };
+        }
+        results["scaling"] = new JsonObject
+        {
+            ["passes"] = tiny ? 1 : 10,
+            ["runs"] = new JsonArray(scaling.Select(s => (JsonNode)new JsonObject
+            {
+                ["factor"] = s.Factor, ["windows"] = s.Windows, ["jobSeconds"] = Math.Round(s.Run.JobSeconds, 2), ["wall"] = Math.Round(s.Run.ProcessWall, 2),
+            }).ToArray()),
+            ["fittedExponent"] = Math.Round(exponent, 3),
+        };
+        results["failures"] = new JsonArray(failures.Select(f => (JsonNode)f).ToArray());
+        if (!string.IsNullOrEmpty(resultsPath))
+        {
+            File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Console.WriteLine($"wrote {resultsPath}");
+        }
+        Console.WriteLine(failures.Count == 0 ? "all targets met" : "missed: " + string.Join("; ", failures));
+        // Tiny mode checks the machinery, not the machine: it fails only when something did not run.
+        return 0;
+    }
+
+    private static Dictionary<string, double>? LoadP1(string from)
+    {
+        if (string.IsNullOrEmpty(from) || !File.Exists(from)) return null;
+        var runs = JsonNode.Parse(File.ReadAllText(from))?["p1"]?["runs"]?.AsArray();
+        var first = runs?.FirstOrDefault()?["meanTestVsTruth"];
+        return first is null ? null : new Dictionary<string, double>
+        {
+            ["teacher"] = first["teacher"]!.GetValue<double>(), ["student"] = first["student"]!.GetValue<double>(), ["fnn"] = first["fnn"]!.GetValue<double>(),
+        };
+    }
+
+    private static void Row(Driver.CliRun r) =>
+        Console.WriteLine($"  {r.RunId}: process wall {r.ProcessWall,6:F1} s, orchestration wall {r.Wall,6:F1} s, prepare {r.Timing("prepare"),5:F1} s, " +
+                          $"teacher jobs {r.Timing("teacherJobs"),6:F1} s, student {r.Timing("studentJobs"),6:F1} s, fnn {r.Timing("fnnJobs"),6:F1} s, " +
+                          $"peak RSS {Gb(r.MaxRssKb)}, load {r.Load.Before:F1}→{r.Load.After:F1}");
+
+    private static JsonObject RunJson(Driver.CliRun r) => new()
+    {
+        ["runId"] = r.RunId,
+        ["processWall"] = Math.Round(r.ProcessWall, 2),
+        ["timings"] = r.Results["timings"]?.DeepClone(),
+        ["peakRssKb"] = r.MaxRssKb,
+        ["loadAverage1mBeforeAfter"] = new JsonArray(Num(r.Load.Before), Num(r.Load.After)),
+        ["meanTestVsTruth"] = new JsonObject
+        {
+            ["teacher"] = Num(r.MeanTest("teacher")), ["student"] = Num(r.StudentVsTruth), ["fnn"] = Num(r.MeanTest("fnn")),
+        },
+        ["summary"] = r.Results["summary"]?.DeepClone(),
+        ["jobs"] = new JsonArray(r.Jobs.OrderBy(j => j.Kind).ThenBy(j => j.Fold)
+            .Select(j => (JsonNode)new JsonObject { ["kind"] = j.Kind, ["fold"] = j.Fold, ["seconds"] = Math.Round(j.Seconds, 2) }).ToArray()),
+    };
+
+    private static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(Math.Round(x, 6)) : null;
+
+    private static string Gb(long? kb) => kb is { } k ? $"{k / 1048576.0:F2} GB" : "n/a";
+}

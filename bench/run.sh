@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Benchmark of issue #8 (see bench/README.md): builds Release, runs the CLI for P1 (study protocol) and P2 (fast
+# preset) under /usr/bin/time -v (peak RSS), the scaling runs on synthetic data, the P3 inference micro-benchmark,
+# prints the table and writes bench/results.json.
+#   bench/run.sh                 the real figures (~10 min on 2 cores: P1 takes minutes)
+#   bench/run.sh --tiny          the same code paths on small synthetic data (2 folds, 1 pass; CI): exits non-zero
+#                                when anything fails to run; writes its results.json to the work folder, not bench/
+# Extra arguments go to the driver, e.g. --p1-reps 2 --p2-reps 3, or --skip-p1 --p1-from bench/results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+tiny=0
+args=()
+for a in "$@"; do
+  if [[ "$a" == "--tiny" ]]; then tiny=1; else args+=("$a"); fi
+done
+echo "== build (Release)"
+dotnet build src/Distillery.Cli -c Release -nologo -v q
+dotnet build bench/Distillery.Bench -c Release -nologo -v q
+cli=src/Distillery.Cli/bin/Release/net10.0/linux-x64/distillery.dll
+bench=bench/Distillery.Bench/bin/Release/net10.0/linux-x64/distillery-bench.dll
+work=$(mktemp -d "${TMPDIR:-/tmp}/distillery-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+[[ -x /usr/bin/time ]] || echo "note: /usr/bin/time not found (Debian package 'time'): peak RSS is not measured"
+if [[ $tiny == 1 ]]; then
+  echo "== benchmark (tiny)"
+  dotnet "$bench" all --tiny --cli "$cli" --work "$work" --results "$work/results-tiny.json" --p1-reps 1 --p2-reps 1 "${args[@]}"
+  test -s "$work/results-tiny.json"
+else
+  echo "== benchmark"
+  dotnet "$bench" all --cli "$cli" --work "$work" --results bench/results.json "${args[@]}"
+fi

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Distillery.Cli;
+using Distillery.Experiments;
+using Distillery.Storage;
+using Distillery.Storage.Blobs;
+using Distillery.Tests.Azurite;
+using Distillery.Tests.Experiments;
+
+namespace Distillery.Tests.Cli;
+
+/// <summary>
+/// Processes die and storage goes away mid-run: <c>distillery run --resume RUNID</c> finishes the run from its stored
+/// settings and artifacts, without retraining what was finished, to the results of an uninterrupted run.
+/// </summary>
+public class ResumeTests
+{
+    /// <summary>Small enough to be quick, long enough (6 jobs of 5 passes on US_FL) to be interrupted.</summary>
+    private static readonly string[] Settings = ["--data", RepoPaths.UsFl, "--folds", "2", "--epochs", "4", "--threads", "1"];
+
+    private static readonly Lazy<Task<RunResults>> Uninterrupted = new(async () =>
+    {
+        var dir = Directory.CreateTempSubdirectory("distillery-uninterrupted-").FullName;
+        var (code, _, stderr) = await Cli(["run", .. Settings, "--run-id", "reference", "--parallel", "1", "--out", dir]);
+        Assert.True(code == 0, stderr);
+        return (await new LocalDirectoryStore(dir).ReadJsonAsync<RunResults>("runs/reference/results.json"))!;
+    });
+
+    private static async Task<(int Code, string Out, string Err)> Cli(string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await DistilleryCli.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void SameCurves(RunResults expected, RunResults actual)
+    {
+        Assert.Equal(expected.BestTeacherFold, actual.BestTeacherFold);
+        Assert.Equal(expected.Folds.Count, actual.Folds.Count);
+        for (var i = 0; i < expected.Folds.Count; i++)
+        {
+            Assert.Equal(expected.Folds[i].TestIndices, actual.Folds[i].TestIndices);
+            foreach (var pick in new Func<FoldResult, Curves>[] { f => f.Teacher, f => f.Student, f => f.Fnn })
+            {
+                Assert.Equal(pick(expected.Folds[i]).Train, pick(actual.Folds[i]).Train);
+                Assert.Equal(pick(expected.Folds[i]).Test, pick(actual.Folds[i]).Test);
+                Assert.Equal(pick(expected.Folds[i]).TestVsTruth, pick(actual.Folds[i]).TestVsTruth);
+            }
+        }
+        Assert.Equal(expected.Summary["student"], actual.Summary["student"]);
+    }
+
+    /// <summary>The finished steps' files: every outcome whose hash is stored and matches, with its models.</summary>
+    private static async Task<Dictionary<string, byte[]>> FinishedSteps(IArtifactStore store, string runId)
+    {
+        var files = new Dictionary<string, byte[]>();
+        foreach (var path in (await store.ListAsync($"runs/{runId}/curves/")).Where(p => p.EndsWith(".json", StringComparison.Ordinal)))
+        {
+            var read = await store.ReadCheckedAsync(path);
+            if (!read.IsVerified) continue;
+            files[path] = read.Content!;
+            var outcome = read.VerifiedJson<TrainingOutcome>()!;
+            files[outcome.Model.ModelPath] = (await store.ReadAsync(outcome.Model.ModelPath))!;
+        }
+        return files;
+    }
+
+    [Fact]
+    public async Task A_run_killed_with_SIGKILL_resumes_without_retraining_finished_folds_to_the_same_results()
+    {
+        using var dir = new TempDir();
+        var store = new LocalDirectoryStore(dir.Path);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] args = [Path.Combine(AppContext.BaseDirectory, "distillery.dll"), "run", .. Settings, "--run-id", "k1", "--parallel", "1", "--out", dir.Path];
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        Dictionary<string, byte[]> finished;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while ((finished = await FinishedSteps(store, "k1")).Count == 0)
+            {
+                Assert.False(process.HasExited, $"the run ended before any step finished: {output}");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"no step finished in 90 s: {output}");
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            process.Kill(); // SIGKILL: no cleanup, no finally blocks, in-flight writes abandoned
+            await process.WaitForExitAsync();
+        }
+        finished = await FinishedSteps(store, "k1"); // whatever completed up to the kill
+        Assert.False(await store.ExistsAsync("runs/k1/results.json"), "the run finished before it was killed");
+        var modified = finished.Keys.ToDictionary(p => p, p => File.GetLastWriteTimeUtc(Path.Combine(dir.Path, p)));
+
+        var (code, stdout, stderr) = await Cli(["run", "--resume", "k1", "--parallel", "1", "--out", dir.Path]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("run k1", stdout);
+
+        // The steps finished before the kill were not trained again: their files are untouched, byte for byte.
+        foreach (var (path, bytes) in finished)
+        {
+            Assert.Equal(bytes, await store.ReadAsync(path));
+            Assert.Equal(modified[path], File.GetLastWriteTimeUtc(Path.Combine(dir.Path, path)));
+        }
+        var resumed = (await store.ReadJsonAsync<RunResults>("runs/k1/results.json"))!;
+        Assert.Equal(4, resumed.Settings.Epochs);
+        SameCurves(await Uninterrupted.Value, resumed);
+    }
+
+    [Fact]
+    public async Task Storage_stopped_mid_run_fails_the_run_naming_it_corrupts_nothing_and_the_run_resumes_once_it_is_back()
+    {
+        using var dir = new TempDir();
+        await using var azurite = await AzuriteServer.StartNewAsync(Path.Combine(dir.Path, "azurite"));
+        var blobs = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
+        var run = Cli(["run", .. Settings, "--run-id", "s1", "--parallel", "1", "--connection", azurite.ConnectionString]);
+
+        var clock = Stopwatch.StartNew();
+        while ((await FinishedSteps(blobs, "s1")).Count == 0)
+        {
+            if (run.IsCompleted) Assert.Fail($"the run ended before any step finished: {(await run).Err}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "no step finished in 90 s");
+            await Task.Delay(50);
+        }
+        await azurite.StopAsync();
+
+        // Storage stays down: every attempt of the next step fails (3 attempts, 1 s then 2 s apart), and so does the run.
+        var (code, _, stderr) = await run.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, code);
+        var line = Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains("run s1 Failed", line);
+        Assert.Contains($"storage blob://devstoreaccount1/distillery at http://127.0.0.1:{azurite.BlobPort} unreachable", line);
+        Assert.Contains("--resume s1", line);
+        Assert.DoesNotContain("   at ", stderr);
+
+        await azurite.StartAsync();
+        // Nothing is corrupt: every hashed artifact matches its hash, every finished outcome parses, and nothing
+        // passes for a finished run (no results.json).
+        var stored = await blobs.ListAsync("runs/s1/");
+        Assert.Contains("runs/s1/settings.json", stored);
+        Assert.DoesNotContain("runs/s1/results.json", stored);
+        foreach (var path in stored.Where(p => !p.EndsWith(ContentHash.Suffix, StringComparison.Ordinal)))
+        {
+            var read = await blobs.ReadCheckedAsync(path);
+            // Unhashed: written just before storage went away, its hash not: not corrupt, and recomputed on resume.
+            Assert.True(read.Status is not ArtifactCheck.Corrupt, read.Describe());
+        }
+        var finished = await FinishedSteps(blobs, "s1");
+        Assert.NotEmpty(finished);
+
+        (code, _, stderr) = await Cli(["run", "--resume", "s1", "--parallel", "1", "--connection", azurite.ConnectionString]);
+        Assert.True(code == 0, stderr);
+        foreach (var (path, bytes) in finished) Assert.Equal(bytes, await blobs.ReadAsync(path));
+        SameCurves(await Uninterrupted.Value, (await blobs.ReadJsonAsync<RunResults>("runs/s1/results.json"))!);
+    }
+}
