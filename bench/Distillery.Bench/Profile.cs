@@ -12,11 +12,11 @@ public static class Profile
     public sealed record Row(string Model, int Steps, double PassSeconds, double TrainerPassSeconds,
         IReadOnlyDictionary<string, double> MicrosPerStep);
 
-    public static List<Row> Run(Fixture fx, int passes)
+    public static List<Row> Run(Fixture fx, int passes, string models = "teacher,student")
     {
         set_num_threads(1);
         var rows = new List<Row>();
-        foreach (var kind in new[] { ModelKind.Teacher, ModelKind.Student })
+        foreach (var kind in models.Split(',').Select(m => m.Trim() == "teacher" ? ModelKind.Teacher : ModelKind.Student))
         {
             var fold = fx.Fold(1);
             var phases = new Dictionary<string, double>

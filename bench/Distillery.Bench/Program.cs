@@ -21,7 +21,7 @@ try
         case "profile":
         {
             using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
-            Profile.Print(Profile.Run(fx, int.Parse(Arg("--reps", "3"))));
+            Profile.Print(Profile.Run(fx, int.Parse(Arg("--reps", "3")), Arg("--models", "teacher,student")));
             return 0;
         }
         case "infer":
@@ -49,7 +49,7 @@ try
             Console.Error.WriteLine("""
                 usage: distillery-bench all --cli PATH/distillery.dll [--tiny] [--results bench/results.json] [--work DIR]
                                             [--p1-reps N] [--p2-reps N] [--skip-p1]
-                       distillery-bench profile [--data CSV] [--reps N]     per-phase cost of one batch-1 pass per model
+                       distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass
                        distillery-bench infer [--data CSV] [--iterations N] P3 only
                        distillery-bench kernelcheck                         libtorch's Adam/sqrt float semantics
                        distillery-bench synth --rows N --seed S --out FILE  synthetic data with US_FL's header

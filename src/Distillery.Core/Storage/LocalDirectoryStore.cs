@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Distillery.Storage;
 
 /// <summary>Artifacts as files under one folder. Writes go to a temporary file that is then renamed into place.</summary>
@@ -61,8 +63,11 @@ public sealed class LocalDirectoryStore : IVersionedArtifactStore
         try
         {
             await File.WriteAllBytesAsync(temp, content.ToArray(), ct);
-            // Without overwrite, File.Move links the file into place: it fails if the target exists (atomic create-if-absent).
-            File.Move(temp, full, overwrite: false);
+            // link(2) puts the complete file in place only if nothing is there, atomically (EEXIST otherwise).
+            // File.Move(overwrite: false) checks and then renames on some file systems: two callers could both win.
+            if (!OperatingSystem.IsWindows() && Link(temp, full) is var errno and not LinkUnsupported)
+                return errno == 0 ? true : errno == EExist ? false : throw new IOException($"could not create {full}: errno {errno}");
+            File.Move(temp, full, overwrite: false); // Windows: MoveFileEx without REPLACE_EXISTING is atomic
             return true;
         }
         catch (IOException) when (File.Exists(full))
@@ -74,6 +79,19 @@ public sealed class LocalDirectoryStore : IVersionedArtifactStore
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    private const int EExist = 17, LinkUnsupported = -1;
+
+    /// <summary>0, an errno, or <see cref="LinkUnsupported"/> when the file system has no hard links.</summary>
+    private static int Link(string existing, string created)
+    {
+        if (link(existing, created) == 0) return 0;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is 1 or 18 or 38 or 95 ? LinkUnsupported : errno; // EPERM, EXDEV, ENOSYS, EOPNOTSUPP
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
 
     public Task<bool> DeleteAsync(string path, CancellationToken ct = default)
     {

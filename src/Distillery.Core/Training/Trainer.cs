@@ -174,11 +174,13 @@ public static class Trainer
 
 /// <summary>
 /// Adam (TorchSharp's <c>optim.Adam</c> defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay) over one flat buffer.
-/// Every parameter is re-seated as a view of one contiguous tensor and its gradient as a view of another, so a step is
-/// the same seven element-wise kernels as <c>optim.Adam</c> runs per parameter, run once over all of them, with no
-/// temporaries; zeroing the gradients is one fill. The arithmetic is the same per element (same kernels, same
-/// scalars, same order), so the numbers are identical to <c>optim.Adam</c>'s — a test checks it to the last bit.
-/// Parameters that cannot share one buffer (mixed dtypes or devices, sparse) fall back to <c>optim.Adam</c>.
+/// Every parameter is re-seated as a 64-byte-aligned view of one contiguous tensor and its gradient as a view of
+/// another, so a step runs once over all parameters — the fused kernel (<see cref="FusedKernel"/>: three vectorised
+/// passes, no temporaries, gradients zeroed on the way), or else the same element-wise libtorch kernels as
+/// <c>optim.Adam</c> runs per parameter — instead of ~9 kernels and 2 temporaries per parameter and step. The
+/// arithmetic is the same per element (same operations, roundings and scalars, in the same order), so the numbers are
+/// identical to <c>optim.Adam</c>'s: tests check it to the last bit. Parameters that cannot share one buffer (mixed
+/// dtypes or devices, sparse, frozen) fall back to <c>optim.Adam</c>.
 /// </summary>
 public sealed class FlatAdam : IDisposable
 {
@@ -290,7 +292,7 @@ public sealed class FlatAdam : IDisposable
     }
 
     /// <summary>
-    /// The same step in one pass over memory, block by block (a block stays in cache), with the exact float arithmetic of
+    /// The same step in three vectorised passes (moments; MKL's square root; update), with the exact float arithmetic of
     /// libtorch's CPU kernels: <c>mul_</c> m·β₁, then <c>add_(g, α)</c> = fma(g, α, ·); <c>addcmul_</c> = fma(α·g, g, ·);
     /// square root by the same MKL routine libtorch's <c>sqrt</c> calls; <c>div_</c>, <c>add_(ε)</c>; <c>addcdiv_</c> =
     /// p + (c·m)/d. Scalars are rounded to float as libtorch does. Used only when <see cref="FusedKernel"/>'s self-check
