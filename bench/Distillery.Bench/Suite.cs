@@ -45,6 +45,9 @@ public static class Suite
         using var fx = Fixture.Load(DefaultData.Path);
         var infer = Inference.Run(fx.Shape, tiny ? 200 : 3000);
 
+        // Where a batch-1 pass goes, per phase of a step (tiny: 1 repetition).
+        var profile = Profile.Run(fx, tiny ? 1 : 3);
+
         // Same numbers as the loop this replaced, on the real data (tiny: 1 pass).
         var verify = Verify.Run(fx, tiny ? 1 : 3);
         if (verify.Any(v => !v.Identical)) failures.Add("the trainer's numbers differ from the original loop's");
@@ -109,6 +112,7 @@ public static class Suite
             if (!tiny && p1Best.DurableOverhead / p1Best.Wall > 0.05) failures.Add("P4 durable overhead > 5 %");
             if (!tiny && p1Best.MaxRssKb > 1.5 * 1024 * 1024) failures.Add("P5 peak RSS > 1.5 GB");
         }
+        Profile.Print(profile);
         Verify.Print(verify);
         Console.WriteLine($"scaling (fold 1 teacher + student, {scalingPasses} passes, batch 1, synthetic US_FL schema, in process): " +
                           $"fitted exponent in windows: CPU {exponentCpu:F2}, wall {exponentWall:F2}");
@@ -157,6 +161,11 @@ public static class Suite
             };
             results["p5"] = new JsonObject { ["peakRssGb"] = p1Best.MaxRssKb is { } kb ? Math.Round(kb / 1048576.0, 3) : null, ["targetGb"] = 1.5 };
         }
+        results["profile"] = new JsonArray(profile.Select(p => (JsonNode)new JsonObject
+        {
+            ["model"] = p.Model, ["stepsPerPass"] = p.Steps, ["passSeconds"] = Math.Round(p.TrainerPassSeconds, 4),
+            ["microsPerStep"] = new JsonObject(p.MicrosPerStep.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 1)))),
+        }).ToArray());
         results["sameNumbers"] = new JsonArray(verify.Select(v => (JsonNode)new JsonObject
         {
             ["model"] = v.Model, ["passes"] = v.Passes, ["identicalToTheLastBit"] = v.Identical,

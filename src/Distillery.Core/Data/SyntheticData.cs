@@ -46,22 +46,29 @@ public static class SyntheticData
         File.WriteAllText(path, Generate(rows, seed, header ?? ReadHeader(DefaultData.Path)), new UTF8Encoding(false));
     }
 
-    /// <summary>The column names of a CSV file's first line.</summary>
+    /// <summary>The column names of a CSV file's first line (RFC 4180 quoting, UTF-8 with or without BOM).</summary>
     public static IReadOnlyList<string> ReadHeader(string csvPath)
     {
-        using var stream = File.OpenRead(csvPath);
-        return RawTableReader.Read(new MemoryStream(FirstLine(stream)), csvPath).Columns;
-    }
-
-    private static byte[] FirstLine(Stream stream)
-    {
-        var bytes = new List<byte>();
-        int b;
-        while ((b = stream.ReadByte()) >= 0 && b != '\n') bytes.Add((byte)b);
-        // A header alone has no data rows, which the reader rejects: add one empty row per column.
-        var line = Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\r');
-        var columns = line.Split(',').Length;
-        return Encoding.UTF8.GetBytes(line + "\n" + new string(',', columns - 1) + "\n");
+        using var reader = new StreamReader(csvPath, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var line = reader.ReadLine() ?? throw new InvalidInputException($"{csvPath}: the file is empty");
+        var names = new List<string>();
+        var cell = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else cell.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == ',') { names.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(ch);
+        }
+        names.Add(cell.ToString());
+        return names;
     }
 
     private static string Quote(string name) => name.Contains(',') || name.Contains('"') ? $"\"{name.Replace("\"", "\"\"")}\"" : name;

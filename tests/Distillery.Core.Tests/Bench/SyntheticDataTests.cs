@@ -52,6 +52,23 @@ public class SyntheticDataTests
     }
 
     [Fact]
+    public void Header_names_with_commas_and_quotes_round_trip()
+    {
+        string[] header = ["date", "a,b", "say \"hi\"", ExperimentSettings.DefaultTarget];
+        var path = Path.Combine(Path.GetTempPath(), $"synthetic-{Guid.NewGuid():N}.csv");
+        try
+        {
+            SyntheticData.WriteFile(path, 30, 1, header);
+            Assert.Equal(header, SyntheticData.ReadHeader(path));
+            Assert.Equal(header, DataSource.LoadFile(path).Columns);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Rejects_a_header_without_date() =>
         Assert.Throws<ArgumentException>(() => SyntheticData.Generate(10, 1, ["a", "b"]));
 }
