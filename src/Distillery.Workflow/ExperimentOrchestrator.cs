@@ -42,9 +42,14 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
             var folds = prepared.Sum(d => d.Folds);
             var tracker = new ProgressTracker(context, folds, Total(folds));
             tracker.Phase("teachers");
-            var teachers = await tracker.WhenAll(parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
+            var teacherJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
                 context.CallActivityAsync<TrainedModel>(nameof(TrainTeacherActivity),
-                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Teacher, fold, Part: p.First.Key), options))));
+                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Teacher, fold, Part: p.First.Key), options))).ToList();
+            // The FNN needs no teacher: it trains alongside the teachers (scheduled after them, so they go first).
+            var fnnJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
+                context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
+                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Fnn, fold, Part: p.First.Key), options))).ToList();
+            var teachers = await tracker.WhenAll(teacherJobs, alsoCounting: fnnJobs);
 
             // The study distils every fold's student from its one best teacher; leakage-free uses each fold's own.
             var best = parts.ToDictionary(p => p.Key, p => p.Protocol == Protocols.LeakageFree
@@ -54,15 +59,15 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
                 log.LogInformation("Run {RunId} {Part}: best teacher is fold {Fold}", request.RunId, part, fold);
 
             tracker.Phase("students");
-            var students = await tracker.WhenAll(parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold =>
+            var studentJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold =>
             {
                 var partSettings = p.First.SettingsFrom(settings);
                 var teacherFold = best[p.First.Key] > 0 ? best[p.First.Key] : fold;
-                return new[] { (ModelKind.Student, (int?)null), (ModelKind.Fnn, (int?)null) }
-                    .Concat(sweep.Select(h => (ModelKind.Student, (int?)h)))
-                    .Select(job => context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
-                        new TrainRequest(request.RunId, partSettings, job.Item1, fold, teacherFold, p.First.Key, job.Item2), options));
-            })));
+                return new int?[] { null }.Concat(sweep.Select(h => (int?)h))
+                    .Select(hidden => context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
+                        new TrainRequest(request.RunId, partSettings, ModelKind.Student, fold, teacherFold, p.First.Key, hidden), options));
+            })).ToList();
+            var students = await tracker.WhenAll(studentJobs.Concat(fnnJobs).ToList());
 
             tracker.Phase("summarize");
             var finished = context.CurrentUtcDateTime;
@@ -101,14 +106,18 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
             Publish();
         }
 
-        public async Task<TrainedModel[]> WhenAll(IEnumerable<Task<TrainedModel>> jobs)
+        private readonly HashSet<Task<TrainedModel>> counted = [];
+
+        /// <summary>Waits for <paramref name="jobs"/>, counting every job that finishes meanwhile, also those of
+        /// <paramref name="alsoCounting"/> (which may still run on after this returns).</summary>
+        public async Task<TrainedModel[]> WhenAll(IReadOnlyList<Task<TrainedModel>> jobs, IReadOnlyList<Task<TrainedModel>>? alsoCounting = null)
         {
-            var pending = jobs.ToList();
-            var all = pending.ToArray();
-            while (pending.Count > 0)
+            var pending = jobs.Concat(alsoCounting ?? []).Where(t => !counted.Contains(t)).ToList();
+            while (jobs.Any(j => !counted.Contains(j)))
             {
                 var done = await Task.WhenAny(pending);
                 pending.Remove(done);
+                counted.Add(done);
                 var model = await done;
                 jobsDone++;
                 (foldsDone.TryGetValue(phase, out var set) ? set : foldsDone[phase] = []).Add($"{model.Part}/{model.Fold}");
@@ -116,7 +125,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
                 if (latest.Count > 10) latest.RemoveAt(0);
                 Publish();
             }
-            return await Task.WhenAll(all);
+            return await Task.WhenAll(jobs);
         }
 
         private void Publish()
