@@ -27,10 +27,27 @@ public sealed partial class Driver(string cli, string work)
         public double JobSeconds => Jobs.Sum(j => j.Seconds);
         public int Parallel { get; init; } = Environment.ProcessorCount;
 
-        /// <summary>prepare + per phase, the makespan of its jobs packed in orchestration order onto the workers.</summary>
-        public double CriticalPath =>
-            Timing("prepare") + Makespan(Jobs.Where(j => j.Kind == "teacher").OrderBy(j => j.Fold).Select(j => j.Seconds), Parallel)
-            + Makespan(Jobs.Where(j => j.Kind != "teacher").OrderBy(j => j.Fold).ThenBy(j => j.Kind == "fnn").Select(j => j.Seconds), Parallel);
+        /// <summary>
+        /// prepare + the jobs' own seconds packed onto the workers as the orchestration queues them: the teachers and
+        /// then the FNNs at once (first come, first served), the distilled students once every teacher is done.
+        /// </summary>
+        public double CriticalPath
+        {
+            get
+            {
+                var free = new double[Math.Max(1, Parallel)];
+                double Run(double seconds, double notBefore)
+                {
+                    var w = Array.IndexOf(free, free.Min());
+                    free[w] = Math.Max(free[w], notBefore) + seconds;
+                    return free[w];
+                }
+                var teachersDone = Jobs.Where(j => j.Kind == "teacher").OrderBy(j => j.Fold).Select(j => Run(j.Seconds, 0)).DefaultIfEmpty(0).Max();
+                foreach (var j in Jobs.Where(j => j.Kind == "fnn").OrderBy(j => j.Fold)) Run(j.Seconds, 0);
+                foreach (var j in Jobs.Where(j => j.Kind == "student").OrderBy(j => j.Fold)) Run(j.Seconds, teachersDone);
+                return Timing("prepare") + free.Max();
+            }
+        }
 
         public double DurableOverhead => Wall - CriticalPath;
     }

@@ -30,6 +30,12 @@ try
             Inference.Print(Inference.Run(fx.Shape, int.Parse(Arg("--iterations", "2000"))));
             return 0;
         }
+        case "serve":
+            Serving.Latency(Arg("--run", ""), Arg("--data", DefaultData.Path), int.Parse(Arg("--calls", "500")));
+            return 0;
+        case "decisions":
+            Serving.Decisions(Arg("--data", DefaultData.Path), int.Parse(Arg("--epochs", "10")), double.Parse(Arg("--tolerance", "0.05")));
+            return 0;
         case "kernelcheck":
             KernelCheck.Run();
             return 0;
@@ -51,6 +57,8 @@ try
                                             [--p1-reps N] [--p2-reps N] [--skip-p1]
                        distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass
                        distillery-bench infer [--data CSV] [--iterations N] P3 only
+                       distillery-bench serve --run runs/ID [--data CSV] [--calls N]  predict latency per request (#5)
+                       distillery-bench decisions [--epochs N] [--tolerance T]  a champion/challenger scenario (#5)
                        distillery-bench kernelcheck                         libtorch's Adam/sqrt float semantics
                        distillery-bench synth --rows N --seed S --out FILE  synthetic data with US_FL's header
                 """);
