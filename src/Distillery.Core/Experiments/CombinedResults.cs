@@ -47,7 +47,7 @@ public static partial class CombinedReport
             var body = BodyOf().Match(page) is { Success: true } b ? b.Groups[1].Value : page;
             sections.Append($"<section id=\"{Esc(part.Part)}\"><h1>{Esc(part.Location)} · {Esc(part.Protocol)} protocol</h1>{body}</section><hr>");
         }
-        html.Append($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Distillery run {Esc(combined.RunId)}</title>{style}</head><body>");
+        html.Append($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Distillery run {Esc(combined.RunId)}</title>{style}</head><body><main>");
         html.Append($"<h1>Run {Esc(combined.RunId)}: {combined.Parts.Count} experiments</h1>");
         html.Append("<p>Mean absolute error against the true target on each fold's test windows, in patients/day, mean ± SEM over folds. " +
                     "The study protocol leaks (the scaler and the folds see the test days, every student learns from a teacher trained on other folds' test windows); " +
@@ -63,7 +63,7 @@ public static partial class CombinedReport
             html.Append(p.Truth.TryGetValue("student", out var s) ? $"<td>{s.Mase.Mean:0.000} ± {s.Mase.Sem:0.000}</td>" : "<td>–</td>");
             html.Append("</tr>");
         }
-        html.Append("</tbody></table><hr>").Append(sections).Append("</body></html>");
+        html.Append("</tbody></table></main><hr>").Append(sections).Append("</body></html>");
         var path = new RunLayout(combined.RunId).Report;
         await store.WriteAsync(path, Encoding.UTF8.GetBytes(html.ToString()), ct);
         return path;
