@@ -41,35 +41,12 @@ public static class Verify
         return rows;
     }
 
-    /// <summary>The training loop before issue #8 (optim.Adam, zero_grad per step), batch 1 in fold order.</summary>
+    /// <summary>The training loop before issue #8 (optim.Adam, zero_grad per step), batch 1 in fold order: the same
+    /// reference the tests check the trainer against.</summary>
     private static (double[] Train, double[] Test) Original(nn.Module<Tensor, Tensor> model, FoldTensors fold, TrainingOptions options)
     {
-        var train = new double[options.Passes];
-        var test = new double[options.Passes];
-        using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
-        using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
-        using var testInputs = fold.Inputs.index_select(0, testIndex);
-        using var testTargets = fold.Targets.index_select(0, testIndex);
-        for (var pass = 0; pass < options.Passes; pass++)
-        {
-            model.train();
-            double sum = 0;
-            foreach (var w in fold.TrainWindows)
-            {
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                var loss = nn.functional.mse_loss(model.call(fold.Inputs.narrow(0, w, 1)), fold.Targets.narrow(0, w, 1));
-                loss.backward();
-                optimizer.step();
-                sum += loss.item<float>();
-            }
-            train[pass] = sum;
-            model.eval();
-            using (no_grad())
-            using (var scope = NewDisposeScope())
-                test[pass] = Trainer.SumOfWindowMse(model.call(testInputs), testTargets);
-        }
-        return (train, test);
+        var curves = Distillery.Tests.Training.ReferenceTrainer.Train(model, fold, options);
+        return (curves.Train, curves.Test);
     }
 
     public static void Print(List<Row> rows)

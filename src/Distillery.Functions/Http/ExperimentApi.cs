@@ -65,39 +65,33 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
     }
 
     [Function("GetExperimentResults")]
-    public async Task<IActionResult> Results(
+    public Task<IActionResult> Results(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/results")] HttpRequest request,
-        string id, CancellationToken ct)
-    {
-        if (!RunIds.IsValid(id)) return InvalidId(id);
-        var bytes = await store.ReadAsync(new RunLayout(id).Results, ct);
-        return bytes is null
-            ? ApiResults.NotFound($"run '{id}' has no results (yet)")
-            : new FileContentResult(bytes, "application/json");
-    }
+        string id, CancellationToken ct) =>
+        Stored(id, layout => layout.Results, "application/json", "results (yet)", ct);
 
     [Function("GetExperimentReport")]
-    public async Task<IActionResult> Report(
+    public Task<IActionResult> Report(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/report")] HttpRequest request,
-        string id, CancellationToken ct)
-    {
-        if (!RunIds.IsValid(id)) return InvalidId(id);
-        var bytes = await store.ReadAsync($"{new RunLayout(id).Root}/report.html", ct);
-        return bytes is null
-            ? ApiResults.NotFound($"run '{id}' has no report (yet)")
-            : new FileContentResult(bytes, "text/html; charset=utf-8");
-    }
+        string id, CancellationToken ct) =>
+        Stored(id, layout => layout.Report, "text/html; charset=utf-8", "report (yet)", ct);
 
     [Function("GetExperimentChart")]
     public async Task<IActionResult> Chart(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments/{id}/charts/{name}")] HttpRequest request,
         string id, string name, CancellationToken ct)
     {
-        if (!RunIds.IsValid(id)) return InvalidId(id);
         var chart = name.EndsWith(".png", StringComparison.Ordinal) ? name[..^4] : name;
         if (!RunIds.IsValid(chart)) return ApiResults.BadRequest($"'{name}' is not a chart name");
-        var bytes = await store.ReadAsync($"{new RunLayout(id).Root}/charts/{chart}.png", ct);
-        return bytes is null ? ApiResults.NotFound($"run '{id}' has no chart '{chart}'") : new FileContentResult(bytes, "image/png");
+        return await Stored(id, layout => $"{layout.Root}/charts/{chart}.png", "image/png", $"chart '{chart}'", ct);
+    }
+
+    /// <summary>An artifact of a run, by a path built only from the validated id.</summary>
+    private async Task<IActionResult> Stored(string id, Func<RunLayout, string> path, string contentType, string what, CancellationToken ct)
+    {
+        if (!RunIds.IsValid(id)) return InvalidId(id);
+        var bytes = await store.ReadAsync(path(new RunLayout(id)), ct);
+        return bytes is null ? ApiResults.NotFound($"run '{id}' has no {what}") : new FileContentResult(bytes, contentType);
     }
 
     private static IActionResult InvalidId(string id) =>
