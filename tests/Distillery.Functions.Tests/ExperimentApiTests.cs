@@ -60,6 +60,18 @@ public class ExperimentApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.True(await host.Store.ExistsAsync("runs/api-run/models/student-fold2.safetensors"));
         Assert.Equal(2, (await RunSettings.LoadAsync(host.Store, "api-run"))!.Folds); // stored at the start: resumable
 
+        var report = await Api.Report(ApiHost.Request("GET", "/api/experiments/api-run/report"), "api-run", default);
+        var (reportStatus, reportType, reportHtml) = ApiHost.Read(report);
+        Assert.Equal(200, reportStatus);
+        Assert.StartsWith("text/html", reportType);
+        Assert.Contains("Distillery report", reportHtml);
+        Assert.Contains("data:image/png;base64,", reportHtml);
+        var chart = Assert.IsType<Microsoft.AspNetCore.Mvc.FileContentResult>(
+            await Api.Chart(ApiHost.Request("GET", "/api/experiments/api-run/charts/teacher-train-loss.png"), "api-run", "teacher-train-loss.png", default));
+        Assert.Equal("image/png", chart.ContentType);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, chart.FileContents[..4]);
+        Assert.Equal(404, ApiHost.Read(await Api.Chart(ApiHost.Request("GET", "/x"), "api-run", "no-such-chart", default)).Status);
+
         (status, _, json) = await Post("""{"folds": 2, "epochs": 0, "runId": "api-run"}""");
         Assert.Equal(409, status);
     }
