@@ -157,12 +157,7 @@ public static class DistilleryCli
 
     private static async Task<int> ReportAsync(string runDir, int[]? windows, TextWriter stdout, CancellationToken ct)
     {
-        var full = Path.GetFullPath(runDir.TrimEnd('/', '\\'));
-        var runId = RunIds.Validate(Path.GetFileName(full));
-        var runs = Path.GetDirectoryName(full)!;
-        var store = new LocalDirectoryStore(Path.GetDirectoryName(runs)!);
-        if (Path.GetFileName(runs) != "runs" || !await store.ExistsAsync(new RunLayout(runId).Results, ct))
-            throw new InvalidInputException($"{runDir} is not a finished run folder (expected runs/<runId>/results.json)");
+        var (store, runId) = await RunFolder.OpenAsync(runDir, ct);
         var output = await RunReport.WriteAsync(store, runId, new ReportOptions { PlotWindows = windows }, ct);
         stdout.WriteLine($"report: {Path.Combine(store.Root, output.Html)} ({output.Charts.Count} charts)");
         return Ok;

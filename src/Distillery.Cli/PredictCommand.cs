@@ -28,18 +28,13 @@ public static class PredictCommand
     public static async Task<int> RunAsync(string runDir, string inputPath, string? model, TextWriter stdout, CancellationToken ct)
     {
         var kind = Forecaster.ParseKind(model);
-        var full = Path.GetFullPath(runDir.TrimEnd('/', '\\'));
-        var runId = RunIds.Validate(Path.GetFileName(full));
-        var runs = Path.GetDirectoryName(full)!;
-        var root = Path.GetDirectoryName(runs);
-        if (Path.GetFileName(runs) != "runs" || root is null || !File.Exists(Path.Combine(full, "results.json")))
-            throw new InvalidInputException($"{runDir} is not a finished run folder (expected runs/<runId>/results.json)");
+        var (store, runId) = await RunFolder.OpenAsync(runDir, ct);
         if (!File.Exists(inputPath)) throw new InvalidInputException($"input file {inputPath} not found");
 
         IReadOnlyList<IReadOnlyDictionary<string, string>> rows;
         await using (var stream = File.OpenRead(inputPath))
             rows = Forecaster.RowsFromCsv(stream, RawTableReader.DefaultMaxBytes, Path.GetFileName(inputPath));
-        using var forecaster = await Forecaster.LoadAsync(new LocalDirectoryStore(root), runId, kind, ct);
+        using var forecaster = await Forecaster.LoadAsync(store, runId, kind, ct);
         var forecast = forecaster.Predict(rows);
         stdout.WriteLine(JsonSerializer.Serialize(forecast, ArtifactStoreJson.Options));
         return DistilleryCli.Ok;
