@@ -101,8 +101,10 @@ public static class ModelFactory
 
     private static void FillUniform(Tensor parameter, double bound, Generator generator)
     {
+        // Scalars held and disposed here, not left to the finalizer thread.
+        using Scalar width = 2 * bound, shift = bound;
         using var draw = rand(parameter.shape, dtype: parameter.dtype, generator: generator);
-        using var scaled = draw.mul(2 * bound).sub_(bound);
+        using var scaled = draw.mul(width).sub_(shift);
         parameter.copy_(scaled);
     }
 }
