@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distillery.Experiments;
+using Distillery.Hosting;
 
 namespace Distillery.Cli;
 
@@ -27,15 +28,34 @@ public sealed class CliOptions
     public Option<int> Parallel { get; } = new("--parallel") { Description = "Training jobs at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
     public Option<string> Out { get; } = new("--out") { Description = "Artifact folder: runs are written to OUT/runs/<runId>/.", DefaultValueFactory = _ => "." };
     public Option<string?> Connection { get; } = new("--connection") { Description = "Azure Storage connection string (e.g. UseDevelopmentStorage=true for Azurite): store artifacts in Blob Storage instead of --out." };
+    public Option<string?> TaskHub { get; } = new("--task-hub") { Description = "Durable task hub with --connection (default: the DURABLE_TASK_HUB setting, else distillery)." };
+    public Option<int> Takeover { get; } = new("--takeover") { Description = "Seconds before another worker takes over the work of a worker that died (with --connection).", DefaultValueFactory = _ => (int)DurableBackend.AzureStorage.DefaultTakeover.TotalSeconds };
+    public Option<bool> NoWait { get; } = new("--no-wait") { Description = "With --connection: schedule the run, print its id and return; workers do the work." };
     public Option<string> Container { get; } = new("--container") { Description = "Blob container with --connection.", DefaultValueFactory = _ => "distillery" };
     public Option<string?> RunId { get; } = new("--run-id") { Description = "Id of the run (default: time-based)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Resume the run with this id from its stored settings (runs/ID/settings.json) and artifacts: finished steps are not recomputed." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
+    /// <summary>In memory without a connection; the Azure Storage task hub of that account with one.</summary>
+    public DurableBackend Backend(ParseResult result)
+    {
+        var connection = result.GetValue(Connection);
+        var takeover = result.GetResult(Takeover) is null ? (int)DurableBackend.AzureStorage.DefaultTakeover.TotalSeconds : result.GetValue(Takeover);
+        if (takeover < 1) throw new InvalidInputException($"--takeover must be ≥ 1 second, got {takeover}");
+        if (connection is null)
+        {
+            var needs = new Option[] { TaskHub, NoWait, Takeover }.Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            return needs.Count == 0 ? new DurableBackend.InMemory()
+                : throw new InvalidInputException($"{string.Join(", ", needs)}: only with --connection (the Azure Storage task hub)");
+        }
+        var hub = result.GetValue(TaskHub) ?? Environment.GetEnvironmentVariable("DURABLE_TASK_HUB") ?? DurableBackend.AzureStorage.DefaultTaskHub;
+        return new DurableBackend.AzureStorage(connection, DurableBackend.AzureStorage.ValidateTaskHub(hub), TimeSpan.FromSeconds(takeover));
+    }
+
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Preset, Threads, Parallel, Out, Connection, Container, RunId, Resume, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
 
     /// <summary>The options that make up a run's settings (a resumed run takes them from its stored settings.json).</summary>
     public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Distillery.Cli.Hosting;
+using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Reports;
@@ -27,7 +27,7 @@ public static class DistilleryCli
         prepare.Options.Add(prepareOut);
         prepare.SetAction((result, token) => Guard(stderr, () => PrepareAsync(o, result, result.GetValue(prepareOut)!, stdout, token)));
 
-        var run = new Command("run", "Run the study's experiment (teacher, distilled student and FNN per fold) on the durable in-process host.");
+        var run = new Command("run", "Run the study's experiment (teacher, distilled student and FNN per fold): in memory, or with --connection on an Azure Storage task hub that workers share.");
         foreach (var option in o.RunOptions) run.Options.Add(option);
         run.SetAction((result, token) => Guard(stderr, () => RunExperimentAsync(o, result, stdout, token)));
 
@@ -42,6 +42,8 @@ public static class DistilleryCli
         root.Subcommands.Add(run);
         root.Subcommands.Add(report);
         root.Subcommands.Add(PredictCommand.Create(stdout, stderr, Guard));
+        root.Subcommands.Add(WorkerCommand.Create(o, stdout, stderr, Guard));
+        root.Subcommands.Add(StatusCommand.Create(o, stdout, stderr, Guard));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -49,11 +51,13 @@ public static class DistilleryCli
             stderr.WriteLine($"error: {parsed.Errors[0].Message}");
             return BadInput;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
+        // SIGINT/SIGTERM keep the runtime's default (exit at once; a run resumes from its stored steps) except for a
+        // worker, which handles them itself to drain (WorkerCommand): System.CommandLine's own handling would exit 2 s later.
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, ct);
     }
 
     /// <summary>One line per failure, never a stack trace.</summary>
-    private static async Task<int> Guard(TextWriter stderr, Func<Task<int>> action)
+    public static async Task<int> Guard(TextWriter stderr, Func<Task<int>> action)
     {
         try
         {
@@ -124,12 +128,25 @@ public static class DistilleryCli
             throw new InvalidInputException(
                 $"run '{runId}' already exists in {store.Describe()} with other settings: resume it with --resume {runId}, or choose another --run-id");
         TorchSharp.torch.set_num_threads(settings.Threads);
+        var backend = o.Backend(result);
+        var request = new ExperimentRequest(runId, settings);
 
-        stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId}");
+        if (result.GetValue(o.NoWait))
+        {
+            await using var client = await ExperimentHost.StartAsync(store, DataOptions(), parallel, backend: backend, dispatch: false, ct: ct);
+            var before = await client.ScheduleAsync(request, ct);
+            stdout.WriteLine(before is null
+                ? $"run {runId} scheduled on {backend.Describe()}: workers (distillery worker) run it; distillery status {runId} shows it"
+                : $"run {runId} is already {before.RuntimeStatus} on {backend.Describe()}");
+            return Ok;
+        }
+
+        stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId} ({backend.Describe()})");
         async Task<OrchestrationMetadata> Run(IRunProgress progress)
         {
-            await using var host = await InProcessExperimentHost.StartAsync(store, DataOptions(), parallel, progress, ct: ct);
-            return await host.RunAsync(new ExperimentRequest(runId, settings), progress.OnStatus, ct);
+            await using var host = await ExperimentHost.StartAsync(store, DataOptions(), parallel, progress, backend: backend, ct: ct);
+            await host.ScheduleAsync(request, ct);
+            return await host.WaitAsync(runId, progress.OnStatus, ct);
         }
         var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         var state = interactive

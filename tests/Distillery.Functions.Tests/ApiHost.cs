@@ -1,5 +1,5 @@
 using System.Text;
-using Distillery.Cli.Hosting;
+using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Functions;
 using Distillery.Storage.Blobs;
@@ -17,7 +17,7 @@ public sealed class ApiHost : IAsyncLifetime
 {
     public AzuriteServer Azurite { get; private set; } = null!;
     public BlobArtifactStore Store { get; private set; } = null!;
-    public InProcessExperimentHost Durable { get; private set; } = null!;
+    public ExperimentHost Durable { get; private set; } = null!;
     public DistilleryOptions Options { get; } = new() { MaxJsonBytes = 4096 };
 
     public async Task InitializeAsync()
@@ -25,7 +25,7 @@ public sealed class ApiHost : IAsyncLifetime
         Azurite = await AzuriteServer.StartNewAsync();
         Store = BlobArtifactStore.FromConnectionString(Azurite.ConnectionString, "distillery");
         await Store.EnsureContainerAsync();
-        Durable = await InProcessExperimentHost.StartAsync(Store, new DataSourceOptions(), parallel: 2);
+        Durable = await ExperimentHost.StartAsync(Store, new DataSourceOptions(), parallel: 2);
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Distillery.Cli.Hosting;
+using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Functions;
@@ -39,7 +39,7 @@ public sealed class RetrainingTests : IAsyncLifetime
     private static readonly ExperimentSettings Tiny = new() { Folds = 2, Epochs = 0 };
     private AzuriteServer azurite = null!;
     private SwitchableStore store = null!;
-    private InProcessExperimentHost durable = null!;
+    private ExperimentHost durable = null!;
     private DatasetWatcher watcher = null!;
     private readonly DistilleryOptions options = new() { MaxUploadBytes = 4 << 20 };
 
@@ -49,7 +49,7 @@ public sealed class RetrainingTests : IAsyncLifetime
         var blob = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
         await blob.EnsureContainerAsync();
         store = new SwitchableStore(blob);
-        durable = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        durable = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
         watcher = new DatasetWatcher(store, new DataSourceOptions(), Tiny, tolerance: 0.05, NullLogger.Instance);
     }
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Distillery.Cli.Hosting;
+using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Models;
@@ -21,7 +21,7 @@ public class ExperimentOrchestratorTests
         using var directDir = new TempDir();
         var settings = TinyRun.Settings(epochs: 1);
         var store = new LocalDirectoryStore(durableDir.Path);
-        await using (var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2))
+        await using (var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2))
         {
             var state = await host.RunAsync(new ExperimentRequest("durable", settings));
             Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
@@ -51,7 +51,7 @@ public class ExperimentOrchestratorTests
     {
         using var dir = new TempDir();
         var store = new FaultyStore(new LocalDirectoryStore(dir.Path), path => path.EndsWith("models/teacher-fold1.pt"));
-        await using var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
         var state = await host.RunAsync(new ExperimentRequest("flaky", TinyRun.Settings(epochs: 0)));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
         Assert.Equal(1, store.FailedWrites);
@@ -64,7 +64,7 @@ public class ExperimentOrchestratorTests
         using var dir = new TempDir();
         var store = new FaultyStore(new LocalDirectoryStore(dir.Path), _ => false);
         await store.WriteAsync("datasets/XX/bad.csv", "location_key,date,a\nXX,2020-01-01,1\nXX,2020-01-02,2\n"u8.ToArray());
-        await using var host = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
         var settings = TinyRun.Settings() with { Data = "blob:datasets/XX/bad.csv" };
         var state = await host.RunAsync(new ExperimentRequest("baddata", settings));
         Assert.Equal(OrchestrationRuntimeStatus.Failed, state.RuntimeStatus);
@@ -79,7 +79,7 @@ public class ExperimentOrchestratorTests
     {
         using var dir = new TempDir();
         var observer = new JobSpans();
-        await using var host = await InProcessExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
+        await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
             parallel: 2, observer);
         var state = await host.RunAsync(new ExperimentRequest("parallel", TinyRun.Settings(epochs: 4)));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);

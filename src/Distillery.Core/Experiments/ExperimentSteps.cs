@@ -177,6 +177,7 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         if (request.Kind == ModelKind.Student && settings.Alpha < 1)
             teacherWeights = await TeacherWeightsAsync(request, layout, ct);
 
+        var started = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         // Synchronous from here: TorchSharp dispose scopes are per thread.
         var trained = TrainModel(request, settings, shape, meta, matrix, split, teacherWeights, ct);
@@ -186,7 +187,8 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
         await store.WriteHashedAsync(safetensorsPath, trained.Safetensors, ct);
         var curves = trained.Curves;
         var model = new TrainedModel(layout.RunId, request.Kind, request.Fold, modelPath, outcomePath,
-            curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth, seconds, request.Part, request.StudentHidden, trained.Parameters);
+            curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth, seconds, request.Part, request.StudentHidden, trained.Parameters,
+            WorkerIdentity.Current, started, started.AddSeconds(seconds));
         // Last: the outcome's hash marks the step finished.
         await store.WriteHashedJsonAsync(outcomePath, new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth), ct);
         return model;

@@ -43,6 +43,8 @@ public sealed record RunResults
     /// <summary>The smallest swept student whose mean test MAE is at most the teacher's × (1 + sweepTolerance); null if none.</summary>
     public string? SmallestStudentWithinTolerance { get; init; }
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
+    /// <summary>Every training job: which worker process ran it, and when.</summary>
+    public IReadOnlyList<JobRecord> Jobs { get; init; } = [];
 
     public static async Task<RunResults> BuildAsync(IArtifactStore store, RunLayout layout, SummarizeRequest request, CancellationToken ct)
     {
@@ -124,6 +126,7 @@ public sealed record RunResults
                     .OrderBy(p => p.Parameters).FirstOrDefault()?.Name
                 : null,
             Timings = timings,
+            Jobs = request.Teachers.Concat(request.Students).Select(m => m.Job).OrderBy(j => j.Started).ThenBy(j => j.Kind).ThenBy(j => j.Fold).ToList(),
         };
     }
 

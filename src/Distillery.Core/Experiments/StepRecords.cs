@@ -19,9 +19,23 @@ public sealed record TrainRequest(string RunId, ExperimentSettings Settings, Mod
     public string Variant => StudentHidden is { } h ? $"h{h}" : "";
 }
 
+/// <summary>Worker, StartedUtc, FinishedUtc: who trained it and when (kept with the stored outcome, so a reused step
+/// still names the process that ran it).</summary>
 public sealed record TrainedModel(string RunId, ModelKind Kind, int Fold, string ModelPath, string OutcomePath,
     double FinalTrain, double FinalTest, double? FinalTestVsTruth, double Seconds, string Part = "", int? StudentHidden = null,
-    long Parameters = 0);
+    long Parameters = 0, string Worker = "", DateTime StartedUtc = default, DateTime FinishedUtc = default)
+{
+    public JobRecord Job => new(Kind.Name() + (StudentHidden is { } h ? $"-h{h}" : ""), Fold, Part, Worker, StartedUtc, FinishedUtc, Seconds);
+}
+
+/// <summary>One training job in results.json: what it trained, which process ran it (machine:pid), and when.</summary>
+public sealed record JobRecord(string Kind, int Fold, string Part, string Worker, DateTime Started, DateTime Finished, double Seconds);
+
+/// <summary>Who runs a piece of work: this machine and process.</summary>
+public static class WorkerIdentity
+{
+    public static string Current { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+}
 
 public sealed record SummarizeRequest(string RunId, ExperimentSettings Settings, PreparedDataset Dataset,
     IReadOnlyList<TrainedModel> Teachers, int BestTeacherFold, IReadOnlyList<TrainedModel> Students,

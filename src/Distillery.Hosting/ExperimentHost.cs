@@ -1,0 +1,88 @@
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Storage;
+using Distillery.Workflow;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Distillery.Hosting;
+
+/// <summary>
+/// The experiment orchestration on a durable backend, as the CLI, its workers and the tests run it: the Workflow's
+/// orchestrators and activities over the experiment steps, artifacts in the given store (a local folder, or Blob
+/// Storage with --connection).
+/// </summary>
+public sealed class ExperimentHost : IAsyncDisposable
+{
+    private ExperimentHost(DurableHost durable, ExperimentSteps steps)
+    {
+        Durable = durable;
+        Steps = steps;
+    }
+
+    public DurableHost Durable { get; }
+    public DurableTaskClient Client => Durable.Client;
+    public ExperimentSteps Steps { get; }
+    public IServiceProvider Services => Durable.Services;
+
+    /// <param name="parallel">Activities this process runs at once.</param>
+    /// <param name="dispatch">false: schedule and query only; other workers do the work.</param>
+    public static async Task<ExperimentHost> StartAsync(IArtifactStore store, DataSourceOptions dataOptions, int parallel,
+        ITrainingObserver? observer = null, Action<IServiceCollection>? configure = null, DurableBackend? backend = null,
+        bool dispatch = true, CancellationToken ct = default)
+    {
+        var steps = new ExperimentSteps(store, dataOptions, observer);
+        var durable = await DurableHost.StartAsync(new DurableHostOptions
+        {
+            Backend = backend ?? new DurableBackend.InMemory(),
+            Tasks = registry => registry.AddDistilleryTasks(),
+            Parallel = parallel,
+            Dispatch = dispatch,
+            ConfigureServices = services =>
+            {
+                services.AddSingleton(steps);
+                configure?.Invoke(services);
+            },
+        }, ct);
+        return new ExperimentHost(durable, steps);
+    }
+
+    /// <summary>Schedules the run unless the backend already has it pending or running (then this process joins it:
+    /// a durable resume, from the stored history). A failed or terminated run starts again; its finished steps are
+    /// reused from storage. Returns the instance's state before scheduling, if any.</summary>
+    public async Task<OrchestrationMetadata?> ScheduleAsync(ExperimentRequest request, CancellationToken ct = default)
+    {
+        var existing = await Client.GetInstanceAsync(request.RunId, ct);
+        if (existing is { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running
+                          or OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Suspended })
+            return existing;
+        if (existing is not null) await Client.PurgeInstanceAsync(request.RunId, cancellation: ct);
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ExperimentOrchestrator), request,
+            new StartOrchestrationOptions { InstanceId = request.RunId }, ct);
+        return existing;
+    }
+
+    /// <summary>Polls the run until it ends, reporting its state each time.</summary>
+    public async Task<OrchestrationMetadata> WaitAsync(string runId, Action<OrchestrationMetadata>? onStatus = null, CancellationToken ct = default)
+    {
+        var poll = Durable.Backend is DurableBackend.InMemory ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            var state = await Client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct)
+                        ?? throw new InvalidOperationException($"orchestration {runId} vanished");
+            onStatus?.Invoke(state);
+            if (state.IsCompleted) return state;
+            await Task.Delay(poll, ct);
+        }
+    }
+
+    public async Task<OrchestrationMetadata> RunAsync(ExperimentRequest request, Action<OrchestrationMetadata>? onStatus = null,
+        CancellationToken ct = default)
+    {
+        await ScheduleAsync(request, ct);
+        return await WaitAsync(request.RunId, onStatus, ct);
+    }
+
+    public ValueTask DisposeAsync() => Durable.DisposeAsync();
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using DurableTask.Core;
+
+namespace Distillery.Hosting;
+
+/// <summary>
+/// The durable backend as one worker process sees it. Wraps the backend's <see cref="IOrchestrationService"/> to do
+/// what the gRPC sidecar's dispatcher does not: cap the activities run at once (<c>--parallel</c>), renew the lock of
+/// every running activity (a training job outlives the work-item visibility timeout; unrenewed, another worker would
+/// take it over while it still runs), and drain on shutdown — stop taking work, let running work finish within a
+/// grace period, then abandon what is left so that another worker takes it at once.
+/// </summary>
+public sealed class WorkerOrchestrationService(IOrchestrationService inner, int maxActivities, TimeSpan renewEvery)
+    : IOrchestrationService
+{
+    private readonly ConcurrentDictionary<TaskActivityWorkItem, RunningActivity> activities = new();
+    private readonly ConcurrentDictionary<TaskOrchestrationWorkItem, byte> orchestrations = new();
+    private readonly CancellationTokenSource draining = new();
+
+    public IOrchestrationService Inner => inner;
+
+    /// <summary>Work items (activities and orchestration episodes) this process holds right now.</summary>
+    public int InFlight => activities.Count + orchestrations.Count;
+
+    public bool IsDraining => draining.IsCancellationRequested;
+
+    /// <summary>Stops taking work, waits up to <paramref name="grace"/> for running work, then abandons what is left
+    /// (its messages become visible to other workers at once). Returns the number of activities abandoned.</summary>
+    public async Task<int> DrainAsync(TimeSpan grace)
+    {
+        await draining.CancelAsync();
+        var deadline = DateTime.UtcNow + grace;
+        while (InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        var abandoned = 0;
+        foreach (var (item, running) in activities)
+        {
+            if (!activities.TryRemove(item, out _)) continue;
+            await running.Renewal.CancelAsync();
+            running.Abandoned = true;
+            await inner.AbandonTaskActivityWorkItemAsync(item);
+            abandoned++;
+        }
+        return abandoned;
+    }
+
+    public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        if (IsDraining) return await Idle<TaskActivityWorkItem>(receiveTimeout, cancellationToken);
+        var item = await inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+        if (item is null) return null!;
+        if (IsDraining)
+        {
+            await inner.AbandonTaskActivityWorkItemAsync(item);
+            return null!;
+        }
+        var running = new RunningActivity();
+        activities[item] = running;
+        _ = RenewAsync(item, running.Renewal.Token);
+        return item;
+    }
+
+    private async Task RenewAsync(TaskActivityWorkItem item, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(renewEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try { await inner.RenewTaskActivityWorkItemLockAsync(item); }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // Storage hiccup: the next tick tries again, well before the lock runs out.
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        if (!activities.TryRemove(workItem, out var running)) return; // abandoned while it ran: another worker has it now
+        await running.Renewal.CancelAsync();
+        await inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+    }
+
+    public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    {
+        if (!activities.TryRemove(workItem, out var running)) return;
+        await running.Renewal.CancelAsync();
+        await inner.AbandonTaskActivityWorkItemAsync(workItem);
+    }
+
+    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) =>
+        inner.RenewTaskActivityWorkItemLockAsync(workItem);
+
+    public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        if (IsDraining) return await Idle<TaskOrchestrationWorkItem>(receiveTimeout, cancellationToken);
+        var item = await inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+        if (item is not null) orchestrations[item] = 0;
+        return item!;
+    }
+
+    public Task CompleteTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages, IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState) =>
+        inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
+            timerMessages, continuedAsNewMessage, orchestrationState);
+
+    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+
+    public async Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        try { await inner.ReleaseTaskOrchestrationWorkItemAsync(workItem); }
+        finally { orchestrations.TryRemove(workItem, out _); }
+    }
+
+    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
+
+    /// <summary>What a fetch returns while draining: nothing, after the usual wait (the dispatcher polls again).</summary>
+    private static async Task<T> Idle<T>(TimeSpan timeout, CancellationToken ct) where T : class
+    {
+        var wait = timeout >= TimeSpan.Zero && timeout < TimeSpan.FromSeconds(1) ? timeout : TimeSpan.FromSeconds(1); // the sidecar asks with an infinite timeout
+        try { await Task.Delay(wait, ct); }
+        catch (OperationCanceledException) { }
+        return null!;
+    }
+
+    public int MaxConcurrentTaskActivityWorkItems => maxActivities;
+    public int MaxConcurrentTaskOrchestrationWorkItems => inner.MaxConcurrentTaskOrchestrationWorkItems;
+    public int TaskActivityDispatcherCount => inner.TaskActivityDispatcherCount;
+    public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
+    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => inner.EventBehaviourForContinueAsNew;
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) =>
+        inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => inner.GetDelayInSecondsAfterOnProcessException(exception);
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
+
+    public Task StartAsync() => inner.StartAsync();
+    // Once: the sidecar stops the service after its dispatchers, and the host stops it at once to release leases.
+    public Task StopAsync() => StopAsync(isForced: false);
+    public Task StopAsync(bool isForced) => Interlocked.Exchange(ref stopped, 1) == 0 ? inner.StopAsync(isForced) : Task.CompletedTask;
+    private int stopped;
+    public Task CreateAsync() => inner.CreateAsync();
+    public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
+    public Task CreateIfNotExistsAsync() => inner.CreateIfNotExistsAsync();
+    public Task DeleteAsync() => inner.DeleteAsync();
+    public Task DeleteAsync(bool deleteInstanceStore) => inner.DeleteAsync(deleteInstanceStore);
+
+    private sealed class RunningActivity
+    {
+        public CancellationTokenSource Renewal { get; } = new();
+        public bool Abandoned { get; set; }
+    }
+}
