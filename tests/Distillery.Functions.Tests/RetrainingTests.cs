@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Distillery.Cli.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Functions;
@@ -11,7 +10,10 @@ using Distillery.Storage.Blobs;
 using Distillery.Tests.Azurite;
 using Distillery.Tests.Experiments;
 using Distillery.Workflow;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Distillery.Tests.Functions;
@@ -33,15 +35,18 @@ public sealed class SwitchableStore(IVersionedArtifactStore inner) : IVersionedA
             : inner.WriteAsync(path, content, ct);
 }
 
-/// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the in-process durable host.</summary>
+/// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the app's functions on the in-process durable host.</summary>
 public sealed class RetrainingTests : IAsyncLifetime
 {
     private static readonly ExperimentSettings Tiny = new() { Folds = 2, Epochs = 0 };
     private AzuriteServer azurite = null!;
     private SwitchableStore store = null!;
-    private InProcessExperimentHost durable = null!;
+    private DurableTaskTestHost durable = null!;
     private DatasetWatcher watcher = null!;
-    private readonly DistilleryOptions options = new() { MaxUploadBytes = 4 << 20 };
+    private readonly DistilleryOptions options = new()
+    {
+        MaxUploadBytes = 4 << 20, RetrainSettings = Tiny, ChampionTolerance = 0.05, WatchedDatasets = ["blob:datasets/US_WA/"],
+    };
 
     public async Task InitializeAsync()
     {
@@ -49,8 +54,8 @@ public sealed class RetrainingTests : IAsyncLifetime
         var blob = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
         await blob.EnsureContainerAsync();
         store = new SwitchableStore(blob);
-        durable = await InProcessExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
-        watcher = new DatasetWatcher(store, new DataSourceOptions(), Tiny, tolerance: 0.05, NullLogger.Instance);
+        durable = await FunctionsHost.StartAsync(store, options);
+        watcher = durable.Services.GetRequiredService<DatasetWatcher>(); // the app's, as the functions get it
     }
 
     public async Task DisposeAsync()

@@ -71,7 +71,7 @@ public sealed class InProcessExperimentHost : IAsyncDisposable
 
     /// <summary>The in-process backend's hosts log every gRPC call at Information; keep warnings and errors only.
     /// They read configuration from the environment, and an explicit setting wins.</summary>
-    private static void QuietHostLogging()
+    public static void QuietHostLogging()
     {
         if (Environment.GetEnvironmentVariable("Logging__LogLevel__Default") is null)
             Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
