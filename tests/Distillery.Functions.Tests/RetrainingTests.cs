@@ -141,6 +141,44 @@ public sealed class RetrainingTests : IAsyncLifetime
         Assert.Equal(2, (await new ChampionRegistry(store).HistoryAsync("US_FL")).Count);
     }
 
+    private async Task<List<OrchestrationMetadata>> Instances()
+    {
+        var all = new List<OrchestrationMetadata>();
+        await foreach (var instance in durable.Client.GetAllInstancesAsync(new OrchestrationQuery { PageSize = 100 })) all.Add(instance);
+        return all;
+    }
+
+    [Fact]
+    public async Task The_timer_starts_one_retraining_on_new_data_and_none_on_the_next_tick_without_it()
+    {
+        // As the Functions host calls it: the class from the app's services, a TimerInfo, the durable client.
+        var functions = ActivatorUtilities.CreateInstance<RetrainFunctions>(durable.Services);
+        TimerInfo Tick() => new()
+        {
+            IsPastDue = false,
+            ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddDays(-1), Next = DateTime.UtcNow.AddDays(1), LastUpdated = DateTime.UtcNow },
+        };
+        await store.WriteAsync("datasets/US_WA/2021-02-08.csv", UsFl());
+        Assert.Empty(await Instances());
+
+        var first = Assert.Single(await functions.CheckWatchedDatasets(Tick(), durable.Client, default));
+        Assert.Equal(("US_WA", "started"), (first.Location, first.Action));
+        Assert.Equal(DatasetWatcher.RetrainInstanceId("US_WA", first.Fingerprint!), first.InstanceId);
+        var retraining = Assert.Single(await Instances(), i => i.Name == nameof(RetrainOrchestrator));
+        Assert.Equal(first.InstanceId, retraining.InstanceId);
+        var done = await Finished(first.InstanceId!);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Equal("champion", done.ReadOutputAs<ChampionDecision>()!.Outcome);
+        // The retraining and the experiment it ran as a sub-orchestration.
+        var afterFirst = (await Instances()).Select(i => i.InstanceId).Order().ToList();
+        Assert.Equal(new[] { first.InstanceId!, done.ReadOutputAs<ChampionDecision>()!.RunId }.Order(), afterFirst);
+
+        var second = Assert.Single(await functions.CheckWatchedDatasets(Tick(), durable.Client, default));
+        Assert.Equal("unchanged", second.Action);
+        Assert.Null(second.InstanceId);
+        Assert.Equal(afterFirst, (await Instances()).Select(i => i.InstanceId).Order().ToList());
+    }
+
     [Fact]
     public async Task Simultaneous_triggers_for_the_same_new_data_start_one_run()
     {
