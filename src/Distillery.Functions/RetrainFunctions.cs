@@ -1,5 +1,5 @@
+using Distillery.Experiments;
 using Distillery.Retraining;
-using Distillery.Storage;
 using Distillery.Workflow;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -8,7 +8,7 @@ using Microsoft.DurableTask.Client;
 namespace Distillery.Functions;
 
 /// <summary>Scheduled retraining: a timer checks the watched datasets; new data starts one retraining orchestration.</summary>
-public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, IArtifactStore store)
+public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, ExperimentSteps steps)
 {
     [Function("RetrainOnNewData")]
     public Task<IReadOnlyList<WatchOutcome>> CheckWatchedDatasets(
@@ -17,11 +17,9 @@ public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions o
         watcher.CheckAsync(client, options.WatchedDatasets, ct);
 
     [Function(nameof(RetrainOrchestrator))]
-    public Task<ChampionDecision> Retrain([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        new RetrainOrchestrator().RunAsync(context, context.GetInput<RetrainRequest>()!);
+    public Task<ChampionDecision> Retrain([OrchestrationTrigger] TaskOrchestrationContext context, RetrainRequest request) =>
+        new RetrainOrchestrator().RunAsync(context, request);
 
     [Function(nameof(DecideChampionActivity))]
-    public Task<ChampionDecision> DecideChampion([ActivityTrigger] DecideRequest input) =>
-        new ChampionRegistry(store).DecideAsync(input.Location, input.RunId, input.Fingerprint, input.DatasetPath,
-            input.Tolerance, input.NowUtc);
+    public Task<ChampionDecision> DecideChampion([ActivityTrigger] DecideRequest input) => new DecideChampionActivity(steps).RunAsync(input);
 }

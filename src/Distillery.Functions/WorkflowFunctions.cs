@@ -7,24 +7,27 @@ namespace Distillery.Functions;
 
 /// <summary>
 /// The durable orchestration and its activities as Functions. Hand-written wrappers (the [DurableTask] source
-/// generator is not available here) over the host-neutral workflow: the logic lives in Distillery.Workflow and
-/// Distillery.Core, and the CLI runs the very same orchestrator class.
+/// generator is not available here), one line each, over the very classes the CLI registers (DistilleryTasks); a test
+/// checks that the two name the same tasks with the same types.
 /// </summary>
 public sealed class WorkflowFunctions(ExperimentSteps steps)
 {
     [Function(nameof(ExperimentOrchestrator))]
-    public Task<RunSummary> RunExperiment([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        new ExperimentOrchestrator().RunAsync(context, context.GetInput<ExperimentRequest>()!);
+    public Task<RunSummary> RunExperiment([OrchestrationTrigger] TaskOrchestrationContext context, ExperimentRequest request) =>
+        new ExperimentOrchestrator().RunAsync(context, request);
 
     [Function(nameof(PrepareDatasetActivity))]
-    public Task<PreparedDataset> PrepareDataset([ActivityTrigger] PrepareRequest input) => steps.PrepareAsync(input);
+    public Task<PreparedDataset> PrepareDataset([ActivityTrigger] PrepareRequest input) => new PrepareDatasetActivity(steps).RunAsync(input);
 
     [Function(nameof(TrainTeacherActivity))]
-    public Task<TrainedModel> TrainTeacher([ActivityTrigger] TrainRequest input) => Task.Run(() => steps.TrainTeacherAsync(input));
+    public Task<TrainedModel> TrainTeacher([ActivityTrigger] TrainRequest input) => new TrainTeacherActivity(steps).RunAsync(input);
 
     [Function(nameof(TrainStudentActivity))]
-    public Task<TrainedModel> TrainStudent([ActivityTrigger] TrainRequest input) => Task.Run(() => steps.TrainStudentAsync(input));
+    public Task<TrainedModel> TrainStudent([ActivityTrigger] TrainRequest input) => new TrainStudentActivity(steps).RunAsync(input);
 
     [Function(nameof(SummarizeActivity))]
-    public Task<RunSummary> Summarize([ActivityTrigger] SummarizeRequest input) => steps.SummarizeAsync(input);
+    public Task<RunSummary> Summarize([ActivityTrigger] SummarizeRequest input) => new SummarizeActivity(steps).RunAsync(input);
+
+    [Function(nameof(CombineActivity))]
+    public Task<RunSummary> Combine([ActivityTrigger] CombineRequest input) => new CombineActivity(steps).RunAsync(input);
 }

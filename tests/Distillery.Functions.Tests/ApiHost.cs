@@ -1,23 +1,23 @@
 using System.Text;
-using Distillery.Hosting;
-using Distillery.Data;
 using Distillery.Functions;
 using Distillery.Storage.Blobs;
 using Distillery.Tests.Azurite;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Distillery.Hosting;
 
 namespace Distillery.Tests.Functions;
 
 /// <summary>
 /// The Functions' classes called in-process, as the Functions host would: real HttpRequests, the durable client of
-/// Durable Task's in-process backend running the real orchestration, and Blob Storage on Azurite.
+/// Durable Task's in-process backend running the app's own orchestrator and activity functions (<see cref="FunctionsHost"/>),
+/// and Blob Storage on Azurite.
 /// </summary>
 public sealed class ApiHost : IAsyncLifetime
 {
     public AzuriteServer Azurite { get; private set; } = null!;
     public BlobArtifactStore Store { get; private set; } = null!;
-    public ExperimentHost Durable { get; private set; } = null!;
+    public DurableHost Durable { get; private set; } = null!;
     public DistilleryOptions Options { get; } = new() { MaxJsonBytes = 4096 };
 
     public async Task InitializeAsync()
@@ -25,7 +25,7 @@ public sealed class ApiHost : IAsyncLifetime
         Azurite = await AzuriteServer.StartNewAsync();
         Store = BlobArtifactStore.FromConnectionString(Azurite.ConnectionString, "distillery");
         await Store.EnsureContainerAsync();
-        Durable = await ExperimentHost.StartAsync(Store, new DataSourceOptions(), parallel: 2);
+        Durable = await FunctionsHost.StartAsync(Store, Options);
     }
 
     public async Task DisposeAsync()

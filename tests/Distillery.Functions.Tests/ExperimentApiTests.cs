@@ -76,6 +76,32 @@ public class ExperimentApiTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(409, status);
     }
 
+    [Fact]
+    public async Task Post_with_both_protocols_completes_with_a_part_each_and_the_combined_report()
+    {
+        // Two experiments in one run end in the CombineActivity function: a run that fails without it.
+        await host.Store.WriteAsync("datasets/US_FL/both.csv", await File.ReadAllBytesAsync(RepoPaths.UsFl));
+        var (status, _, _) = await Post("""{"folds": 2, "epochs": 0, "protocol": "both", "runId": "api-both", "data": "blob:datasets/US_FL/both.csv"}""");
+        Assert.Equal(202, status);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var done = await host.Durable.Client.WaitForInstanceCompletionAsync("api-both", getInputsAndOutputs: true, timeout.Token);
+        Assert.True(done.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed,
+            $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorType} {done.FailureDetails?.ErrorMessage}");
+
+        var (_, _, state) = await Get("api-both");
+        Assert.Equal("Completed", state.GetProperty("runtimeStatus").GetString());
+        var results = ApiHost.Read(await Api.Results(ApiHost.Request("GET", "/api/experiments/api-both/results"), "api-both", default));
+        Assert.Equal(200, results.Status);
+        using var index = JsonDocument.Parse(results.Body);
+        Assert.Equal(["study", "leakage-free"],
+            index.RootElement.GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("protocol").GetString()));
+        foreach (var part in new[] { "study", "leakage-free" })
+            Assert.True(await host.Store.ExistsAsync($"runs/api-both/{part}/results.json"), part);
+        var (reportStatus, _, html) = ApiHost.Read(await Api.Report(ApiHost.Request("GET", "/api/experiments/api-both/report"), "api-both", default));
+        Assert.Equal(200, reportStatus);
+        Assert.Contains("· leakage-free protocol", html); // a section of the combined report
+    }
+
     // Bad bodies, ids and limits of every endpoint: BadRequestTests.
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Functions;
@@ -11,7 +10,10 @@ using Distillery.Storage.Blobs;
 using Distillery.Tests.Azurite;
 using Distillery.Tests.Experiments;
 using Distillery.Workflow;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Distillery.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Distillery.Tests.Functions;
@@ -33,15 +35,18 @@ public sealed class SwitchableStore(IVersionedArtifactStore inner) : IVersionedA
             : inner.WriteAsync(path, content, ct);
 }
 
-/// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the in-process durable host.</summary>
+/// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the app's functions on the in-process durable host.</summary>
 public sealed class RetrainingTests : IAsyncLifetime
 {
     private static readonly ExperimentSettings Tiny = new() { Folds = 2, Epochs = 0 };
     private AzuriteServer azurite = null!;
     private SwitchableStore store = null!;
-    private ExperimentHost durable = null!;
+    private DurableHost durable = null!;
     private DatasetWatcher watcher = null!;
-    private readonly DistilleryOptions options = new() { MaxUploadBytes = 4 << 20 };
+    private readonly DistilleryOptions options = new()
+    {
+        MaxUploadBytes = 4 << 20, RetrainSettings = Tiny, ChampionTolerance = 0.05, WatchedDatasets = ["blob:datasets/US_WA/"],
+    };
 
     public async Task InitializeAsync()
     {
@@ -49,8 +54,8 @@ public sealed class RetrainingTests : IAsyncLifetime
         var blob = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
         await blob.EnsureContainerAsync();
         store = new SwitchableStore(blob);
-        durable = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
-        watcher = new DatasetWatcher(store, new DataSourceOptions(), Tiny, tolerance: 0.05, NullLogger.Instance);
+        durable = await FunctionsHost.StartAsync(store, options);
+        watcher = durable.Services.GetRequiredService<DatasetWatcher>(); // the app's, as the functions get it
     }
 
     public async Task DisposeAsync()
@@ -134,6 +139,44 @@ public sealed class RetrainingTests : IAsyncLifetime
         Assert.Equal(decision.RunId, secondDecision.PreviousChampion);
         Assert.Contains(secondDecision.Outcome, new[] { "champion", "challenger" });
         Assert.Equal(2, (await new ChampionRegistry(store).HistoryAsync("US_FL")).Count);
+    }
+
+    private async Task<List<OrchestrationMetadata>> Instances()
+    {
+        var all = new List<OrchestrationMetadata>();
+        await foreach (var instance in durable.Client.GetAllInstancesAsync(new OrchestrationQuery { PageSize = 100 })) all.Add(instance);
+        return all;
+    }
+
+    [Fact]
+    public async Task The_timer_starts_one_retraining_on_new_data_and_none_on_the_next_tick_without_it()
+    {
+        // As the Functions host calls it: the class from the app's services, a TimerInfo, the durable client.
+        var functions = ActivatorUtilities.CreateInstance<RetrainFunctions>(durable.Services);
+        TimerInfo Tick() => new()
+        {
+            IsPastDue = false,
+            ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddDays(-1), Next = DateTime.UtcNow.AddDays(1), LastUpdated = DateTime.UtcNow },
+        };
+        await store.WriteAsync("datasets/US_WA/2021-02-08.csv", UsFl());
+        Assert.Empty(await Instances());
+
+        var first = Assert.Single(await functions.CheckWatchedDatasets(Tick(), durable.Client, default));
+        Assert.Equal(("US_WA", "started"), (first.Location, first.Action));
+        Assert.Equal(DatasetWatcher.RetrainInstanceId("US_WA", first.Fingerprint!), first.InstanceId);
+        var retraining = Assert.Single(await Instances(), i => i.Name == nameof(RetrainOrchestrator));
+        Assert.Equal(first.InstanceId, retraining.InstanceId);
+        var done = await Finished(first.InstanceId!);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Equal("champion", done.ReadOutputAs<ChampionDecision>()!.Outcome);
+        // The retraining and the experiment it ran as a sub-orchestration.
+        var afterFirst = (await Instances()).Select(i => i.InstanceId).Order().ToList();
+        Assert.Equal(new[] { first.InstanceId!, done.ReadOutputAs<ChampionDecision>()!.RunId }.Order(), afterFirst);
+
+        var second = Assert.Single(await functions.CheckWatchedDatasets(Tick(), durable.Client, default));
+        Assert.Equal("unchanged", second.Action);
+        Assert.Null(second.InstanceId);
+        Assert.Equal(afterFirst, (await Instances()).Select(i => i.InstanceId).Order().ToList());
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
 using Distillery.Experiments;
 using Distillery.Storage;
 using Distillery.Workflow;
@@ -10,8 +13,9 @@ using Microsoft.DurableTask.Client;
 namespace Distillery.Functions.Http;
 
 /// <summary>
-/// POST /api/experiments starts a run; GET /api/experiments/{id} shows its status and progress;
-/// GET /api/experiments/{id}/results returns results.json once it is finished.
+/// POST /api/experiments starts a run; GET /api/experiments lists the runs of the hub, a page at a time;
+/// GET /api/experiments/{id} shows its status and progress; GET /api/experiments/{id}/results returns results.json
+/// once it is finished.
 /// </summary>
 public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions options)
 {
@@ -41,6 +45,68 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
         var links = Links(request, runId);
         request.HttpContext.Response.Headers.Location = links.StatusQueryGetUri;
         return ApiResults.Json(202, links);
+    }
+
+    public const int DefaultPageSize = 20, MaxPageSize = 100;
+
+    [Function("ListExperiments")]
+    public async Task<IActionResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "experiments")] HttpRequest request,
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
+    {
+        var (pageSize, token, errors) = PageQuery(request.Query);
+        if (errors.Count > 0) return ApiResults.BadRequest($"invalid query: {string.Join(", ", errors.Keys)}", errors);
+
+        var query = new OrchestrationQuery { PageSize = pageSize, ContinuationToken = token, FetchInputsAndOutputs = false };
+        Page<OrchestrationMetadata>? page = null;
+        await foreach (var first in client.GetAllInstancesAsync(query).AsPages(token, pageSize).WithCancellation(ct))
+        {
+            page = first;
+            break;
+        }
+        // Newest first within the page; which runs a page holds is the backend's order (Azure Storage: by id).
+        var runs = (page?.Values ?? []).OrderByDescending(m => m.CreatedAt).ThenBy(m => m.InstanceId, StringComparer.Ordinal)
+            .Select(m => new RunListItem(m.InstanceId, m.Name, m.RuntimeStatus.ToString(), m.CreatedAt, m.LastUpdatedAt))
+            .ToList();
+        // The backend's token, base64url: opaque to clients, safe in a URL, and a hand-made one is told apart (400).
+        var continuation = page?.ContinuationToken is { Length: > 0 } next ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(next)) : null;
+        var nextUri = continuation is null
+            ? null
+            : $"{request.Scheme}://{request.Host}/api/experiments?pageSize={pageSize}&continuationToken={continuation}";
+        return ApiResults.Json(200, new RunList(runs, continuation, nextUri));
+    }
+
+    public sealed record RunListItem(string Id, string Name, string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt);
+
+    public sealed record RunList(IReadOnlyList<RunListItem> Runs, string? ContinuationToken, string? Next);
+
+    private static (int PageSize, string? Token, Dictionary<string, string[]> Errors) PageQuery(IQueryCollection query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var pageSize = DefaultPageSize;
+        string? token = null;
+        if (query.TryGetValue("pageSize", out var sizes))
+        {
+            if (sizes.Count != 1) errors["pageSize"] = ["give pageSize once"];
+            else if (!int.TryParse(sizes[0], NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize)
+                errors["pageSize"] = [$"pageSize must be an integer between 1 and {MaxPageSize}, got '{Clip(sizes[0])}'"];
+        }
+        if (query.TryGetValue("continuationToken", out var tokens))
+        {
+            if (tokens.Count != 1) errors["continuationToken"] = ["give continuationToken once"];
+            else if (Decode(tokens[0]) is { } decoded) token = decoded;
+            else errors["continuationToken"] = ["continuationToken must be the continuationToken of a previous page"];
+        }
+        return (pageSize, token, errors);
+
+        static string? Decode(string? value)
+        {
+            if (string.IsNullOrEmpty(value) || value.Length > 8192 || !Base64Url.IsValid(value)) return null;
+            try { return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Base64Url.DecodeFromChars(value)); }
+            catch (ArgumentException) { return null; } // not UTF-8: not one of ours
+        }
+
+        static string Clip(string? value) => value is null ? "" : value.Length <= 20 ? value : value[..20] + "…";
     }
 
     [Function("GetExperiment")]

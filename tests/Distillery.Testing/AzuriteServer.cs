@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Xunit;
 
 namespace Distillery.Tests.Azurite;
 
@@ -11,7 +12,6 @@ namespace Distillery.Tests.Azurite;
 /// away mid-run (<see cref="StopAsync"/> gracefully, <see cref="KillAsync"/> like a crash) and bring it back.
 /// With <see cref="AzuriteServer(string?, string?)"/>'s <c>dataDirectory</c> the data survives a graceful stop;
 /// otherwise it lives in memory and is lost on any stop.
-/// No xunit dependency: other test projects can link-include this file.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable, IDisposable
 {
@@ -247,12 +247,7 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The directory holding Distillery.sln, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Distillery.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"Distillery.sln not found above {AppContext.BaseDirectory}");
-    }
+    public static string RepositoryRoot() => RepoPaths.Root;
 
     private static string DefaultExecutable() =>
         Path.Combine(RepositoryRoot(), "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite.cmd" : "azurite");
