@@ -86,7 +86,7 @@ public sealed class DurableHost : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IOrchestrationService>(worker ?? service);
-        builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(new FailureDetailsClient(client));
         builder.Services.Configure<TaskHubGrpcServerOptions>(o =>
             o.Mode = options.Dispatch ? TaskHubGrpcServerMode.ApiServerAndDispatcher : TaskHubGrpcServerMode.ApiServerOnly);
         builder.Services.AddSingleton<TaskHubGrpcServer>();

@@ -63,14 +63,32 @@ public sealed class ExperimentHost : IAsyncDisposable
         return existing;
     }
 
-    /// <summary>Polls the run until it ends, reporting its state each time.</summary>
-    public async Task<OrchestrationMetadata> WaitAsync(string runId, Action<OrchestrationMetadata>? onStatus = null, CancellationToken ct = default)
+    /// <summary>Polls the run until it ends, reporting its state each time. A backend that cannot be reached (storage
+    /// down, say) is a transient fault: polling goes on — the workers retry too — and gives up only after
+    /// <paramref name="patience"/> (default 5 minutes) without an answer.</summary>
+    public async Task<OrchestrationMetadata> WaitAsync(string runId, Action<OrchestrationMetadata>? onStatus = null,
+        CancellationToken ct = default, TimeSpan? patience = null)
     {
         var poll = Durable.Backend is DurableBackend.InMemory ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
+        var limit = patience ?? TimeSpan.FromMinutes(5);
+        DateTime? unreachableSince = null;
         while (true)
         {
-            var state = await Client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct)
-                        ?? throw new InvalidOperationException($"orchestration {runId} vanished");
+            OrchestrationMetadata? state;
+            try
+            {
+                state = await Client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct);
+                unreachableSince = null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                unreachableSince ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - unreachableSince > limit)
+                    throw new IOException($"{Durable.Backend.Describe()} unreachable for {limit.TotalSeconds:0} s: {e.Message}", e);
+                await Task.Delay(poll, ct);
+                continue;
+            }
+            if (state is null) throw new InvalidOperationException($"orchestration {runId} vanished");
             onStatus?.Invoke(state);
             if (state.IsCompleted) return state;
             await Task.Delay(poll, ct);

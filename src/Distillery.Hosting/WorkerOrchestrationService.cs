@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DurableTask.Core;
+using DurableTask.Core.History;
 
 namespace Distillery.Hosting;
 
@@ -103,9 +104,27 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
 
     public Task CompleteTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages, IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages,
-        TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState) =>
-        inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
+        TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState)
+    {
+        KeepFailureDetails(newOrchestrationRuntimeState, orchestrationState);
+        return inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
             timerMessages, continuedAsNewMessage, orchestrationState);
+    }
+
+    /// <summary>
+    /// The sidecar records a failed orchestration's completion without its failure details (they travel only in the
+    /// <see cref="OrchestrationState"/>, which the in-memory backend keeps and the Azure Storage provider rebuilds from
+    /// history): put them into the history's completion event, so a failed run says why on every backend.
+    /// </summary>
+    private static void KeepFailureDetails(OrchestrationRuntimeState runtime, OrchestrationState? state)
+    {
+        if (state?.FailureDetails is not { } failure) return;
+        foreach (var events in new[] { runtime.Events, runtime.NewEvents })
+            for (var i = 0; i < events.Count; i++)
+                if (events[i] is ExecutionCompletedEvent { FailureDetails: null } completed)
+                    events[i] = new ExecutionCompletedEvent(completed.EventId, completed.Result ?? failure.ErrorMessage,
+                        completed.OrchestrationStatus, failure) { Timestamp = completed.Timestamp };
+    }
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
 

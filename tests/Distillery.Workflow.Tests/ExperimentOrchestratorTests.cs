@@ -4,6 +4,7 @@ using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Models;
 using Distillery.Storage;
+using Distillery.Tests.Azurite;
 using Distillery.Tests.Experiments;
 using Distillery.Training;
 using Distillery.Workflow;
@@ -11,17 +12,28 @@ using Microsoft.DurableTask.Client;
 
 namespace Distillery.Tests.Workflow;
 
-/// <summary>The real orchestration and activities on Durable Task's in-process backend, tiny training on US_FL.</summary>
-public class ExperimentOrchestratorTests
+/// <summary>The real orchestration and activities on both durable backends — in memory, and the Azure Storage
+/// provider on Azurite (its queues, tables and serialization) — tiny training on US_FL.</summary>
+public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
-    [Fact]
-    public async Task Completes_with_the_same_results_as_the_steps_called_directly()
+    public static TheoryData<string> Backends => ["in-memory", "azure-storage"];
+
+    /// <summary>A task hub of its own for every test: runs never meet.</summary>
+    private DurableBackend Backend(string name) => name == "in-memory"
+        ? new DurableBackend.InMemory()
+        : new DurableBackend.AzureStorage(azurite.ConnectionString, "t" + Guid.NewGuid().ToString("N")[..12], TimeSpan.FromSeconds(30))
+        {
+            MaxPollingInterval = TimeSpan.FromMilliseconds(500),
+        };
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Completes_with_the_same_results_as_the_steps_called_directly(string backend)
     {
         using var durableDir = new TempDir();
         using var directDir = new TempDir();
         var settings = TinyRun.Settings(epochs: 1);
         var store = new LocalDirectoryStore(durableDir.Path);
-        await using (var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2))
+        await using (var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2, backend: Backend(backend)))
         {
             var state = await host.RunAsync(new ExperimentRequest("durable", settings));
             Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
@@ -46,25 +58,25 @@ public class ExperimentOrchestratorTests
         }
     }
 
-    [Fact]
-    public async Task A_transient_fault_in_an_activity_is_retried_and_the_run_completes()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task A_transient_fault_in_an_activity_is_retried_and_the_run_completes(string backend)
     {
         using var dir = new TempDir();
         var store = new FaultyStore(new LocalDirectoryStore(dir.Path), path => path.EndsWith("models/teacher-fold1.pt"));
-        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2, backend: Backend(backend));
         var state = await host.RunAsync(new ExperimentRequest("flaky", TinyRun.Settings(epochs: 0)));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
         Assert.Equal(1, store.FailedWrites);
         Assert.True(await store.ExistsAsync("runs/flaky/results.json"));
     }
 
-    [Fact]
-    public async Task Bad_data_fails_the_run_with_a_readable_reason_and_is_not_retried()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Bad_data_fails_the_run_with_a_readable_reason_and_is_not_retried(string backend)
     {
         using var dir = new TempDir();
         var store = new FaultyStore(new LocalDirectoryStore(dir.Path), _ => false);
         await store.WriteAsync("datasets/XX/bad.csv", "location_key,date,a\nXX,2020-01-01,1\nXX,2020-01-02,2\n"u8.ToArray());
-        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2);
+        await using var host = await ExperimentHost.StartAsync(store, new DataSourceOptions(), parallel: 2, backend: Backend(backend));
         var settings = TinyRun.Settings() with { Data = "blob:datasets/XX/bad.csv" };
         var state = await host.RunAsync(new ExperimentRequest("baddata", settings));
         Assert.Equal(OrchestrationRuntimeStatus.Failed, state.RuntimeStatus);
@@ -74,13 +86,13 @@ public class ExperimentOrchestratorTests
         Assert.False(await store.ExistsAsync("runs/baddata/results.json"));
     }
 
-    [Fact]
-    public async Task Independent_training_jobs_run_in_parallel()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Independent_training_jobs_run_in_parallel(string backend)
     {
         using var dir = new TempDir();
         var observer = new JobSpans();
         await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
-            parallel: 2, observer);
+            parallel: 2, observer, backend: Backend(backend));
         var state = await host.RunAsync(new ExperimentRequest("parallel", TinyRun.Settings(epochs: 4)));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
         Assert.True(observer.MaxOverlap() >= 2, $"at most {observer.MaxOverlap()} jobs overlapped");
