@@ -107,8 +107,24 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
         TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState)
     {
         KeepFailureDetails(newOrchestrationRuntimeState, orchestrationState);
+        foreach (var message in outboundMessages.Concat(orchestratorMessages).Concat(timerMessages)) PlainTags(message.Event);
+        foreach (var e in newOrchestrationRuntimeState.NewEvents) PlainTags(e);
         return inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
             timerMessages, continuedAsNewMessage, orchestrationState);
+    }
+
+    /// <summary>The sidecar passes tags on as protobuf maps; the Azure Storage provider stores messages with their .NET
+    /// type names and cannot read a protobuf map back (a sub-orchestration's start message would never be processed).</summary>
+    private static void PlainTags(HistoryEvent e)
+    {
+        static IDictionary<string, string>? Plain(IDictionary<string, string>? tags) =>
+            tags is null or Dictionary<string, string> ? tags : new Dictionary<string, string>(tags);
+        switch (e)
+        {
+            case ExecutionStartedEvent started: started.Tags = Plain(started.Tags); break;
+            case SubOrchestrationInstanceCreatedEvent created: created.Tags = Plain(created.Tags); break;
+            case TaskScheduledEvent scheduled: scheduled.Tags = Plain(scheduled.Tags); break;
+        }
     }
 
     /// <summary>

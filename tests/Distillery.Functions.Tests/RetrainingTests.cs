@@ -36,8 +36,11 @@ public sealed class SwitchableStore(IVersionedArtifactStore inner) : IVersionedA
 }
 
 /// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the app's functions on the in-process durable host.</summary>
-public sealed class RetrainingTests : IAsyncLifetime
+public class RetrainingTests : IAsyncLifetime
 {
+    /// <summary>The durable backend the app's functions run on (null: in memory).</summary>
+    protected virtual DurableBackend? Backend(AzuriteServer azurite) => null;
+
     private static readonly ExperimentSettings Tiny = new() { Folds = 2, Epochs = 0 };
     private AzuriteServer azurite = null!;
     private SwitchableStore store = null!;
@@ -54,7 +57,7 @@ public sealed class RetrainingTests : IAsyncLifetime
         var blob = BlobArtifactStore.FromConnectionString(azurite.ConnectionString, "distillery");
         await blob.EnsureContainerAsync();
         store = new SwitchableStore(blob);
-        durable = await FunctionsHost.StartAsync(store, options);
+        durable = await FunctionsHost.StartAsync(store, options, backend: Backend(azurite));
         watcher = durable.Services.GetRequiredService<DatasetWatcher>(); // the app's, as the functions get it
     }
 
@@ -296,4 +299,12 @@ public sealed class RetrainingTests : IAsyncLifetime
 
         public void Dispose() => listener.Close();
     }
+}
+
+/// <summary>The same, on the Azure Storage provider (Azurite's queues and tables), as Durable Functions runs by default:
+/// instance ids, purges and restarts behave as that backend's, not as the in-memory one's.</summary>
+public sealed class RetrainingOnAzureStorageTests : RetrainingTests
+{
+    protected override DurableBackend Backend(AzuriteServer azurite) =>
+        new DurableBackend.AzureStorage(azurite.ConnectionString, "retraining", TimeSpan.FromSeconds(30)) { MaxPollingInterval = TimeSpan.FromMilliseconds(500) };
 }
