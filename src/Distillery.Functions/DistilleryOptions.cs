@@ -21,6 +21,8 @@ public sealed record DistilleryOptions
     public string RetrainSchedule { get; init; } = "0 0 3 * * *";
     /// <summary>Largest JSON body accepted by the API.</summary>
     public long MaxJsonBytes { get; init; } = 64 << 10;
+    /// <summary>Models kept loaded for predictions (FORECASTER_CACHE_CAPACITY); the least recently used is freed.</summary>
+    public int ForecasterCacheCapacity { get; init; } = Serving.ForecasterCache.DefaultCapacity;
 
     public static DistilleryOptions From(IConfiguration config)
     {
@@ -37,9 +39,18 @@ public sealed record DistilleryOptions
             ChampionTolerance = double.TryParse(config["CHAMPION_TOLERANCE"], CultureInfo.InvariantCulture, out var t) ? t : defaults.ChampionTolerance,
             MaxUploadBytes = long.TryParse(config["MAX_UPLOAD_BYTES"], CultureInfo.InvariantCulture, out var m) ? m : defaults.MaxUploadBytes,
             RetrainSchedule = config["RETRAIN_SCHEDULE"] ?? defaults.RetrainSchedule,
+            ForecasterCacheCapacity = CacheCapacity(config["FORECASTER_CACHE_CAPACITY"], defaults.ForecasterCacheCapacity),
             RetrainSettings = string.IsNullOrWhiteSpace(config["RETRAIN_SETTINGS"])
                 ? defaults.RetrainSettings
                 : (JsonSerializer.Deserialize<ExperimentSettings>(config["RETRAIN_SETTINGS"]!, ArtifactStoreJson.Options) ?? defaults.RetrainSettings).Validated(),
         };
+    }
+
+    private static int CacheCapacity(string? value, int fallback)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return fallback;
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n
+            : throw new InvalidInputException($"FORECASTER_CACHE_CAPACITY must be a whole number ≥ 1, got '{value}'");
     }
 }

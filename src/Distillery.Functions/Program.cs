@@ -37,7 +37,8 @@ builder.Services.AddSingleton(sp =>
         new DataSourceOptions { AllowedHosts = options.UrlAllowList, MaxBytes = options.MaxUploadBytes },
         options.RetrainSettings, options.ChampionTolerance, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DatasetWatcher>());
 });
-builder.Services.AddSingleton<ForecasterCache>();
+builder.Services.AddSingleton(sp => new Distillery.Serving.ForecasterCache(sp.GetRequiredService<IArtifactStore>(),
+    sp.GetRequiredService<DistilleryOptions>().ForecasterCacheCapacity));
 
 builder.Build().Run();
 return 0;

@@ -6,6 +6,7 @@ using Distillery.Experiments;
 using Distillery.Functions;
 using Distillery.Functions.Http;
 using Distillery.Retraining;
+using Distillery.Serving;
 using Distillery.Storage;
 using Distillery.Storage.Blobs;
 using Distillery.Tests.Azurite;
