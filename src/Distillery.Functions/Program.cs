@@ -1,3 +1,4 @@
+using Distillery;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Functions;
@@ -16,7 +17,15 @@ if (args.Contains("--self-test")) return SelfTest.Run(Console.Out);
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
-builder.Services.AddSingleton(sp => DistilleryOptions.From(sp.GetRequiredService<IConfiguration>()));
+// Read at start-up: a setting the app cannot honour stops it here, with one line naming the setting.
+DistilleryOptions appOptions;
+try { appOptions = DistilleryOptions.From(builder.Configuration); }
+catch (InvalidInputException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+builder.Services.AddSingleton(appOptions);
 builder.Services.AddSingleton<IArtifactStore>(sp =>
 {
     var store = ArtifactStoreFactory.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DistilleryOptions>().ArtifactsContainer);
