@@ -221,8 +221,9 @@ public sealed class BlobArtifactStore : IVersionedArtifactStore
     {
         var sidecarPath = ContentHash.SidecarOf(path);
         var sidecar = Blob(sidecarPath);
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
+            if (attempt > 50) throw new IOException($"{sidecarPath} kept changing while being brought into line with {path}");
             // The sidecar's version first, then the artifact: a sidecar write that succeeds was decided on an
             // artifact read after every earlier sidecar write, so a stale hash cannot land last.
             VersionedContent? current;

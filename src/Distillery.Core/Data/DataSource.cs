@@ -220,6 +220,7 @@ public static partial class DataSource
                     Delay = key.Delay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
+                    MaxDelay = TimeSpan.FromSeconds(30), // also caps a server's Retry-After
                 });
             pipeline.AddTimeout(key.Timeout); // per attempt: a hung attempt is retried like a failed one
             var handler = new ResilienceHandler(pipeline.Build())

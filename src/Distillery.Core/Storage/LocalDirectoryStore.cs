@@ -178,10 +178,9 @@ public sealed class LocalDirectoryStore : IVersionedArtifactStore
                     ? new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
                     : new FileStream(file, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
             }
-            catch (IOException e) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                _ = e; // held by another writer (or reader): wait for it
-                await Task.Delay(wait, ct);
+                await Task.Delay(wait, ct); // held by another writer (or by readers, for a writer): wait for it
             }
             catch (IOException e)
             {

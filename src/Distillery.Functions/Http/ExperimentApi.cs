@@ -53,8 +53,8 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
     public static readonly TimeSpan StartClaimTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>A start claim: whoever creates it (create-if-absent) schedules the run; generation n + 1 is claimed
-    /// only when n's request died before scheduling.</summary>
-    public static string StartClaim(string runId, int generation) => $"{new RunLayout(runId).Root}/claims/start-{generation}";
+    /// only when n's request died before scheduling. Outside the run's folder, which holds only its settings and steps.</summary>
+    public static string StartClaim(string runId, int generation) => $"state/runs/{RunIds.Validate(runId)}/start-{generation}";
 
     /// <summary>Schedules the orchestration once, whatever number of requests race here: scheduling an id twice would
     /// start it twice (the backend may even keep two ExecutionStarted events and never finish). Losers wait for the
