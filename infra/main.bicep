@@ -83,6 +83,9 @@ param championTolerance string = '0.05'
 @description('MAX_UPLOAD_BYTES: largest accepted dataset upload in bytes.')
 param maxUploadBytes string = '67108864'
 
+@description('FORECASTER_CACHE_CAPACITY: models kept loaded for predictions; the least recently used is freed.')
+param forecasterCacheCapacity string = '8'
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -196,6 +199,7 @@ module api 'app/api.bicep' = {
       DATA_URL_ALLOWLIST: dataUrlAllowlist
       CHAMPION_TOLERANCE: championTolerance
       MAX_UPLOAD_BYTES: maxUploadBytes
+      FORECASTER_CACHE_CAPACITY: forecasterCacheCapacity
     }
   }
   // The host starts with its identity: let the role assignments exist first.

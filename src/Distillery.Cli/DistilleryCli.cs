@@ -16,7 +16,12 @@ public static class DistilleryCli
 {
     public const int Ok = 0, Failed = 1, BadInput = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
+        RunAsync(args, stdout, stderr, new DataSourceOptions(), ct);
+
+    /// <param name="dataOptions">How data URLs are fetched (allow-list, timeouts, retries).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, DataSourceOptions dataOptions,
+        CancellationToken ct = default)
     {
         var o = new CliOptions();
         var root = new RootCommand("Distillery: distil an LSTM forecaster into a small feed-forward network.");
@@ -25,11 +30,11 @@ public static class DistilleryCli
         var prepare = new Command("prepare", "Load and clean a dataset; write OUT/dataset.json.");
         foreach (var option in o.DataOptions) prepare.Options.Add(option);
         prepare.Options.Add(prepareOut);
-        prepare.SetAction((result, token) => Guard(stderr, () => PrepareAsync(o, result, result.GetValue(prepareOut)!, stdout, token)));
+        prepare.SetAction((result, token) => Guard(stderr, () => PrepareAsync(o, result, result.GetValue(prepareOut)!, dataOptions, stdout, token)));
 
         var run = new Command("run", "Run the study's experiment (teacher, distilled student and FNN per fold): in memory, or with --connection on an Azure Storage task hub that workers share.");
         foreach (var option in o.RunOptions) run.Options.Add(option);
-        run.SetAction((result, token) => Guard(stderr, () => RunExperimentAsync(o, result, stdout, token)));
+        run.SetAction((result, token) => Guard(stderr, () => RunExperimentAsync(o, result, dataOptions, stdout, token)));
 
         var runDir = new Argument<string>("runDir") { Description = "The run's folder, e.g. runs/20261128-101500-abc123." };
         var windows = new Option<int[]?>("--plot-windows") { Description = "Windows (0-based) whose forecasts to draw.", AllowMultipleArgumentsPerToken = true };
@@ -42,7 +47,7 @@ public static class DistilleryCli
         root.Subcommands.Add(run);
         root.Subcommands.Add(report);
         root.Subcommands.Add(PredictCommand.Create(stdout, stderr, Guard));
-        root.Subcommands.Add(WorkerCommand.Create(o, stdout, stderr, Guard));
+        root.Subcommands.Add(WorkerCommand.Create(o, dataOptions, stdout, stderr, Guard));
         root.Subcommands.Add(StatusCommand.Create(o, stdout, stderr, Guard));
 
         var parsed = root.Parse(args);
@@ -82,7 +87,8 @@ public static class DistilleryCli
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
-    private static async Task<int> PrepareAsync(CliOptions o, ParseResult result, string outDir, TextWriter stdout, CancellationToken ct)
+    private static async Task<int> PrepareAsync(CliOptions o, ParseResult result, string outDir, DataSourceOptions dataOptions, TextWriter stdout,
+        CancellationToken ct)
     {
         var settings = new ExperimentSettings
         {
@@ -91,7 +97,7 @@ public static class DistilleryCli
             InputDays = result.GetValue(o.InputDays),
             OutputDays = result.GetValue(o.OutputDays),
         }.Validated();
-        var steps = new ExperimentSteps(new LocalDirectoryStore(outDir), DataOptions());
+        var steps = new ExperimentSteps(new LocalDirectoryStore(outDir), dataOptions);
         var data = await steps.LoadCleanAsync(settings, ct);
         var artifact = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, []);
         var json = new
@@ -106,7 +112,8 @@ public static class DistilleryCli
         return Ok;
     }
 
-    private static async Task<int> RunExperimentAsync(CliOptions o, ParseResult result, TextWriter stdout, CancellationToken ct)
+    private static async Task<int> RunExperimentAsync(CliOptions o, ParseResult result, DataSourceOptions dataOptions, TextWriter stdout,
+        CancellationToken ct)
     {
         var resume = result.GetValue(o.Resume);
         if (resume is not null)
@@ -133,7 +140,7 @@ public static class DistilleryCli
 
         if (result.GetValue(o.NoWait))
         {
-            await using var client = await ExperimentHost.StartAsync(store, DataOptions(), parallel, backend: backend, dispatch: false, ct: ct);
+            await using var client = await ExperimentHost.StartAsync(store, dataOptions, parallel, backend: backend, dispatch: false, ct: ct);
             var before = await client.ScheduleAsync(request, ct);
             stdout.WriteLine(before is null
                 ? $"run {runId} scheduled on {backend.Describe()}: workers (distillery worker) run it; distillery status {runId} shows it"
@@ -144,7 +151,7 @@ public static class DistilleryCli
         stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId} ({backend.Describe()})");
         async Task<OrchestrationMetadata> Run(IRunProgress progress)
         {
-            await using var host = await ExperimentHost.StartAsync(store, DataOptions(), parallel, progress, backend: backend, ct: ct);
+            await using var host = await ExperimentHost.StartAsync(store, dataOptions, parallel, progress, backend: backend, ct: ct);
             await host.ScheduleAsync(request, ct);
             return await host.WaitAsync(runId, progress.OnStatus, ct);
         }
@@ -179,6 +186,4 @@ public static class DistilleryCli
         stdout.WriteLine($"report: {Path.Combine(store.Root, output.Html)} ({output.Charts.Count} charts)");
         return Ok;
     }
-
-    public static DataSourceOptions DataOptions() => new();
 }

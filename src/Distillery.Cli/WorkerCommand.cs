@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Hosting;
 
@@ -12,16 +13,16 @@ namespace Distillery.Cli;
 /// </summary>
 public static class WorkerCommand
 {
-    public static Command Create(CliOptions o, TextWriter stdout, TextWriter stderr, Func<TextWriter, Func<Task<int>>, Task<int>> guard)
+    public static Command Create(CliOptions o, DataSourceOptions dataOptions, TextWriter stdout, TextWriter stderr, Func<TextWriter, Func<Task<int>>, Task<int>> guard)
     {
         var grace = new Option<int>("--grace") { Description = "Seconds running work may take to finish after SIGINT/SIGTERM.", DefaultValueFactory = _ => 60 };
         var command = new Command("worker", "Join an Azure Storage task hub and run its experiments' work until stopped.");
         foreach (var option in new Option[] { o.Connection, o.TaskHub, o.Parallel, o.Container, o.Takeover, grace }) command.Options.Add(option);
-        command.SetAction((result, token) => guard(stderr, () => RunAsync(o, result, result.GetValue(grace), stdout, token)));
+        command.SetAction((result, token) => guard(stderr, () => RunAsync(o, result, dataOptions, result.GetValue(grace), stdout, token)));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOptions o, ParseResult result, int graceSeconds, TextWriter stdout, CancellationToken stop)
+    private static async Task<int> RunAsync(CliOptions o, ParseResult result, DataSourceOptions dataOptions, int graceSeconds, TextWriter stdout, CancellationToken stop)
     {
         if (result.GetValue(o.Connection) is null) throw new InvalidInputException("worker needs --connection (the Azure Storage account of the task hub)");
         var parallel = result.GetValue(o.Parallel);
@@ -30,7 +31,7 @@ public static class WorkerCommand
         var backend = o.Backend(result);
         // Never cancelled by the signal itself: the worker's own shutdown below decides what happens to running work.
         var store = await StoreFactory.CreateAsync(".", result.GetValue(o.Connection), result.GetValue(o.Container)!, CancellationToken.None);
-        var host = await ExperimentHost.StartAsync(store, DistilleryCli.DataOptions(), parallel, new PlainProgress(stdout), backend: backend);
+        var host = await ExperimentHost.StartAsync(store, dataOptions, parallel, new PlainProgress(stdout), backend: backend);
         stdout.WriteLine($"worker {WorkerIdentity.Current} joined {backend.Describe()} ({parallel} at once); stop with Ctrl+C or SIGTERM");
         using var signalled = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Drain);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Distillery.Experiments;
 using Distillery.Storage;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +20,8 @@ public sealed record DistilleryOptions
     public string RetrainSchedule { get; init; } = "0 0 3 * * *";
     /// <summary>Largest JSON body accepted by the API.</summary>
     public long MaxJsonBytes { get; init; } = 64 << 10;
+    /// <summary>Models kept loaded for predictions (FORECASTER_CACHE_CAPACITY); the least recently used is freed.</summary>
+    public int ForecasterCacheCapacity { get; init; } = Serving.ForecasterCache.DefaultCapacity;
 
     public static DistilleryOptions From(IConfiguration config)
     {
@@ -37,9 +38,41 @@ public sealed record DistilleryOptions
             ChampionTolerance = double.TryParse(config["CHAMPION_TOLERANCE"], CultureInfo.InvariantCulture, out var t) ? t : defaults.ChampionTolerance,
             MaxUploadBytes = long.TryParse(config["MAX_UPLOAD_BYTES"], CultureInfo.InvariantCulture, out var m) ? m : defaults.MaxUploadBytes,
             RetrainSchedule = config["RETRAIN_SCHEDULE"] ?? defaults.RetrainSchedule,
+            ForecasterCacheCapacity = CacheCapacity(config["FORECASTER_CACHE_CAPACITY"], defaults.ForecasterCacheCapacity),
             RetrainSettings = string.IsNullOrWhiteSpace(config["RETRAIN_SETTINGS"])
                 ? defaults.RetrainSettings
-                : (JsonSerializer.Deserialize<ExperimentSettings>(config["RETRAIN_SETTINGS"]!, ArtifactStoreJson.Options) ?? defaults.RetrainSettings).Validated(),
+                : RetrainSettingsFrom(config["RETRAIN_SETTINGS"]!, List(config["DATA_URL_ALLOWLIST"], defaults.UrlAllowList)),
         };
+    }
+
+    /// <summary>
+    /// RETRAIN_SETTINGS, read like a POST /api/experiments body (unknown fields rejected), and refused when retraining
+    /// could not honour it: a retraining run is one experiment on one watched dataset, from which one champion is
+    /// decided, so <c>protocol: both</c> (two experiments) and data sources (several, or one that the watched dataset
+    /// would silently replace) are errors here, at start-up, not at the first run's champion step.
+    /// </summary>
+    public static ExperimentSettings RetrainSettingsFrom(string json, IReadOnlyCollection<string> allowedHosts)
+    {
+        var (parsed, errors) = Http.ExperimentBody.Parse(System.Text.Encoding.UTF8.GetBytes(json), allowedHosts);
+        if (parsed is null)
+            throw new InvalidInputException($"RETRAIN_SETTINGS is not valid: {string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}"))}");
+        var settings = parsed.Settings;
+        if (settings.Protocol == Protocols.Both)
+            throw new InvalidInputException("RETRAIN_SETTINGS: protocol 'both' runs two experiments, but retraining decides one champion " +
+                                            "from one experiment: use \"study\" or \"leakage-free\"");
+        if (settings.Data is not null)
+            throw new InvalidInputException($"RETRAIN_SETTINGS: data (or location) names {settings.Sources.Count} source(s), but retraining trains on " +
+                                            "one watched dataset at a time (list the sources in WATCHED_DATASETS): remove it");
+        if (parsed.RunId is not null)
+            throw new InvalidInputException("RETRAIN_SETTINGS: runId cannot be set: each retraining run's id comes from its location and data");
+        return settings;
+    }
+
+    private static int CacheCapacity(string? value, int fallback)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return fallback;
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n
+            : throw new InvalidInputException($"FORECASTER_CACHE_CAPACITY must be a whole number ≥ 1, got '{value}'");
     }
 }

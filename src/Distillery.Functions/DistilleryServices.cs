@@ -28,7 +28,8 @@ public static class DistilleryServices
             return new DatasetWatcher(sp.GetRequiredService<IArtifactStore>(), DataOptions(options), options.RetrainSettings,
                 options.ChampionTolerance, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DatasetWatcher>());
         });
-        services.AddSingleton<ForecasterCache>();
+        services.AddSingleton(sp => new Distillery.Serving.ForecasterCache(sp.GetRequiredService<IArtifactStore>(),
+            sp.GetRequiredService<DistilleryOptions>().ForecasterCacheCapacity));
         return services;
     }
 

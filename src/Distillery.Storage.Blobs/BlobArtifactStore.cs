@@ -140,37 +140,138 @@ public sealed class BlobArtifactStore : IVersionedArtifactStore
     /// A commit can fail when a concurrent writer's commit discarded our uncommitted blocks; the write is then repeated.
     /// A missing container is created.
     /// </summary>
-    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) =>
+        Guard("write", path, () => PutAsync(Blob(path), path, content, null, null, ct), ct);
+
+    /// <summary>One atomic upload (see <see cref="WriteAsync"/>); false when <paramref name="conditions"/> failed.</summary>
+    private async Task<bool> PutAsync(BlockBlobClient blob, string path, ReadOnlyMemory<byte> content, IDictionary<string, string>? metadata,
+        BlobRequestConditions? conditions, CancellationToken ct)
+    {
+        var headers = new BlobHttpHeaders { ContentType = ContentTypeOf(path) };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await UploadAsync(blob, content, headers, ct, metadata, conditions);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound && attempt < MaxCommitAttempts)
+            {
+                await Container.CreateIfNotExistsAsync(cancellationToken: ct);
+            }
+            catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.InvalidBlockList && attempt < MaxCommitAttempts)
+            {
+                // A concurrent writer committed first and discarded our staged blocks: write again (last writer wins;
+                // with conditions, the retry's condition decides).
+            }
+            catch (RequestFailedException ex) when (conditions is not null && (ex.Status == 412 || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists
+                                                                               || ex.ErrorCode == BlobErrorCode.BlobNotFound))
+            {
+                return false;
+            }
+        }
+    }
+
+    public Task<VersionedContent?> ReadVersionedAsync(string path, CancellationToken ct = default)
     {
         var blob = Blob(path);
-        var headers = new BlobHttpHeaders { ContentType = ContentTypeOf(path) };
-        return Guard("write", path, async () =>
+        return Guard("read", path, async () =>
         {
-            for (var attempt = 1; ; attempt++)
+            try
             {
-                try
-                {
-                    await UploadAsync(blob, content, headers, ct);
-                    return true;
-                }
-                catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound && attempt < MaxCommitAttempts)
-                {
-                    await Container.CreateIfNotExistsAsync(cancellationToken: ct);
-                }
-                catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.InvalidBlockList && attempt < MaxCommitAttempts)
-                {
-                    // A concurrent writer committed first and discarded our staged blocks: write again (last writer wins).
-                }
+                // One GET: the content and the ETag of that very version.
+                var result = (await blob.DownloadContentAsync(ct)).Value;
+                return new VersionedContent(result.Content.ToArray(), result.Details.ETag.ToString());
             }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return (VersionedContent?)null; }
         }, ct);
     }
 
-    private static async Task UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> content, BlobHttpHeaders headers, CancellationToken ct)
+    public Task<bool> TryReplaceAsync(string path, ReadOnlyMemory<byte> content, string? expectedVersion, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        var conditions = expectedVersion is null
+            ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+            : new BlobRequestConditions { IfMatch = new ETag(expectedVersion) };
+        return Guard("replace", path, () => PutAsync(blob, path, content, null, conditions, ct), ct);
+    }
+
+    /// <summary>Blob metadata that carries an artifact's SHA-256 in the same request as its content.</summary>
+    public const string HashMetadata = "sha256";
+
+    /// <summary>
+    /// The hash travels in the artifact's own metadata, set by the same Put Blob (or block-list commit) as the
+    /// content, so the two are one unit. The <c>.sha256</c> blob beside it (for <c>sha256sum</c> and older readers)
+    /// is then brought into line with whatever the artifact holds by a compare-and-swap loop: of writers racing,
+    /// the last to finish leaves the sidecar matching the artifact.
+    /// </summary>
+    public Task WriteWithHashAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        var metadata = new Dictionary<string, string> { [HashMetadata] = ContentHash.Of(content.Span) };
+        return Guard("write", path, async () =>
+        {
+            await PutAsync(blob, path, content, metadata, null, ct);
+            await SyncSidecarAsync(blob, path, ct);
+            return true;
+        }, ct);
+    }
+
+    private async Task SyncSidecarAsync(BlockBlobClient blob, string path, CancellationToken ct)
+    {
+        var sidecarPath = ContentHash.SidecarOf(path);
+        var sidecar = Blob(sidecarPath);
+        for (var attempt = 1; ; attempt++)
+        {
+            if (attempt > 50) throw new IOException($"{sidecarPath} kept changing while being brought into line with {path}");
+            // The sidecar's version first, then the artifact: a sidecar write that succeeds was decided on an
+            // artifact read after every earlier sidecar write, so a stale hash cannot land last.
+            VersionedContent? current;
+            try
+            {
+                var read = (await sidecar.DownloadContentAsync(ct)).Value;
+                current = new VersionedContent(read.Content.ToArray(), read.Details.ETag.ToString());
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404) { current = null; }
+            IDictionary<string, string> metadata;
+            try { metadata = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value.Metadata; }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return; } // deleted meanwhile: nothing to describe
+            if (!metadata.TryGetValue(HashMetadata, out var hash)) return; // replaced by an unhashed write: not ours to describe
+            var line = ContentHash.SidecarLine(path, hash);
+            if (current is not null && current.Content.AsSpan().SequenceEqual(line)) return;
+            var conditions = current is null
+                ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                : new BlobRequestConditions { IfMatch = new ETag(current.Version) };
+            if (await PutAsync(sidecar, sidecarPath, line, null, conditions, ct)) return;
+        }
+    }
+
+    /// <summary>The content and the hash in its metadata, from one GET; an artifact without one (written unhashed,
+    /// or before hashes travelled in metadata) falls back to the <c>.sha256</c> blob beside it.</summary>
+    public Task<HashedContent?> ReadWithHashAsync(string path, CancellationToken ct = default)
+    {
+        var blob = Blob(path);
+        var sidecar = Blob(ContentHash.SidecarOf(path));
+        return Guard("read", path, async () =>
+        {
+            BlobDownloadResult result;
+            try { result = (await blob.DownloadContentAsync(ct)).Value; }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return (HashedContent?)null; }
+            var content = result.Content.ToArray();
+            if (result.Details.Metadata.TryGetValue(HashMetadata, out var hash)) return new HashedContent(content, hash);
+            try { return new HashedContent(content, ContentHash.ParseSidecar((await sidecar.DownloadContentAsync(ct)).Value.Content.ToArray())); }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return new HashedContent(content, null); }
+        }, ct);
+    }
+
+    private static async Task UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> content, BlobHttpHeaders headers, CancellationToken ct,
+        IDictionary<string, string>? metadata = null, BlobRequestConditions? conditions = null)
     {
         if (content.Length <= BlockSize)
         {
-            // Put Blob: no conditions, so it overwrites.
-            await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), new BlobUploadOptions { HttpHeaders = headers }, ct);
+            // Put Blob: without conditions it overwrites. Metadata and conditions apply to the same request.
+            await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(),
+                new BlobUploadOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions }, ct);
             return;
         }
         var writeId = Guid.NewGuid();
@@ -179,7 +280,8 @@ public sealed class BlobArtifactStore : IVersionedArtifactStore
             blocks.Add((BlockId(writeId, blocks.Count), content.Slice(offset, Math.Min(BlockSize, content.Length - offset))));
         await Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
             async (block, token) => await blob.StageBlockAsync(block.Id, BinaryData.FromBytes(block.Data).ToStream(), cancellationToken: token));
-        await blob.CommitBlockListAsync(blocks.Select(b => b.Id), new CommitBlockListOptions { HttpHeaders = headers }, ct);
+        await blob.CommitBlockListAsync(blocks.Select(b => b.Id),
+            new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata, Conditions = conditions }, ct);
     }
 
     /// <summary>64 characters like the SDK's own ids (all block ids of a blob must have one length), unique per write.</summary>

@@ -82,8 +82,10 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
             : await UrlVersionAsync(location, UrlOf(entry), seen, ct);
         if (version is null) return new WatchOutcome(location, entry, "no-data", null, null, "no dataset found");
 
-        var sources = new Dictionary<string, SourceSeen>(state.Sources) { [entry] = version };
-        await registry.SaveAsync(state with { Sources = sources }, ct);
+        // Only this source's entry changes, on the state as stored now: the check above took a while (a download),
+        // and a champion decided meanwhile must not be written back to the one read before it.
+        state = await registry.UpdateAsync(location, current => current.Sources.GetValueOrDefault(entry) == version ? null
+            : current with { Sources = new Dictionary<string, SourceSeen>(current.Sources) { [entry] = version } }, ct);
         if (state.Champion?.Fingerprint == version.Fingerprint)
             return new WatchOutcome(location, entry, "unchanged", version.Fingerprint, null, "no new data: the champion was trained on it");
         return await StartRetrainAsync(client, location, version.DatasetPath, version.Fingerprint, entry, ct);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Distillery.Experiments;
 using Distillery.Functions.Http;
+using Distillery.Serving;
 using Distillery.Storage;
 using Distillery.Workflow;
 using Microsoft.AspNetCore.Http;

@@ -5,6 +5,7 @@ using Distillery.Experiments;
 using Distillery.Functions;
 using Distillery.Functions.Http;
 using Distillery.Retraining;
+using Distillery.Serving;
 using Distillery.Storage;
 using Distillery.Storage.Blobs;
 using Distillery.Tests.Azurite;
@@ -30,9 +31,14 @@ public sealed class SwitchableStore(IVersionedArtifactStore inner) : IVersionedA
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
     public Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.CreateNewAsync(path, content, ct);
     public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) =>
-        FailWritesUnder is { } prefix && path.StartsWith(prefix, StringComparison.Ordinal)
-            ? throw new IOException($"storage refused {path}")
-            : inner.WriteAsync(path, content, ct);
+        Fails(path) ? throw new IOException($"storage refused {path}") : inner.WriteAsync(path, content, ct);
+    public Task WriteWithHashAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) =>
+        Fails(path) ? throw new IOException($"storage refused {path}") : inner.WriteWithHashAsync(path, content, ct);
+    public Task<bool> TryReplaceAsync(string path, ReadOnlyMemory<byte> content, string? expectedVersion, CancellationToken ct = default) =>
+        Fails(path) ? throw new IOException($"storage refused {path}") : inner.TryReplaceAsync(path, content, expectedVersion, ct);
+    public Task<HashedContent?> ReadWithHashAsync(string path, CancellationToken ct = default) => inner.ReadWithHashAsync(path, ct);
+    public Task<VersionedContent?> ReadVersionedAsync(string path, CancellationToken ct = default) => inner.ReadVersionedAsync(path, ct);
+    private bool Fails(string path) => FailWritesUnder is { } prefix && path.StartsWith(prefix, StringComparison.Ordinal);
 }
 
 /// <summary>Scheduled retraining, uploads, champions and serving on Azurite and the app's functions on the in-process durable host.</summary>

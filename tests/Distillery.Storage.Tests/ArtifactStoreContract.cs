@@ -181,6 +181,90 @@ public abstract class ArtifactStoreContract : IAsyncLifetime
         Assert.Equal([path], await Store.ListAsync(""));
     }
 
+    /// <summary>The study protocol's race: up to five student steps find the teacher missing and write it at once
+    /// (here with different content, the worst case). An artifact and its hash must never disagree.</summary>
+    [Theory]
+    [InlineData(5, 64 * 1024, 12)]
+    [InlineData(3, 5 * 1024 * 1024, 2)] // staged and committed in blob storage
+    public async Task Concurrent_hashed_writers_leave_a_verified_pair_and_racing_readers_never_see_a_mismatch(int writers, int baseLength, int rounds)
+    {
+        const string path = "runs/r/models/teacher-fold1.pt";
+        var payloads = Enumerable.Range(0, writers).Select(i => WriterPayload(i, baseLength)).ToArray();
+        var seen = new ConcurrentBag<CheckedArtifact>();
+        for (var round = 0; round < rounds; round++)
+        {
+            using var done = new CancellationTokenSource();
+            var reader = Task.Run(async () =>
+            {
+                do seen.Add(await Store.ReadCheckedAsync(path));
+                while (!done.IsCancellationRequested);
+            });
+            await Task.WhenAll(payloads.Select(p => Task.Run(() => Store.WriteHashedAsync(path, p))));
+            done.Cancel();
+            await reader;
+
+            var final = await Store.ReadCheckedAsync(path);
+            Assert.True(final.IsVerified, $"round {round}: {final.Describe()}");
+            AssertOneWritersPayload(final.Content, writers, baseLength);
+            // The sidecar file itself (what sha256sum -c reads) agrees with the artifact.
+            var sidecar = System.Text.Encoding.ASCII.GetString((await Store.ReadAsync(ContentHash.SidecarOf(path)))!);
+            Assert.Equal($"{ContentHash.Of((await Store.ReadAsync(path))!)}  teacher-fold1.pt\n", sidecar);
+        }
+        Assert.Equal([path, ContentHash.SidecarOf(path)], await Store.ListAsync("")); // nothing else (no lock files)
+        Assert.NotEmpty(seen);
+        foreach (var read in seen)
+        {
+            Assert.True(read.Status is ArtifactCheck.Missing or ArtifactCheck.Verified, read.Describe());
+            if (read.IsVerified)
+            {
+                AssertOneWritersPayload(read.Content, writers, baseLength);
+                Assert.Equal(ContentHash.Of(read.Content), read.Expected);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Replace_succeeds_only_at_the_version_read()
+    {
+        const string path = "state/US_FL.json";
+        Assert.Null(await Store.ReadVersionedAsync(path));
+        Assert.False(await Store.TryReplaceAsync(path, "{}"u8.ToArray(), "some-version")); // nothing at that version
+        Assert.True(await Store.TryReplaceAsync(path, "{\"a\":1}"u8.ToArray(), null)); // created: it was absent
+        Assert.False(await Store.TryReplaceAsync(path, "{\"a\":2}"u8.ToArray(), null)); // not absent any more
+
+        var first = (await Store.ReadVersionedAsync(path))!;
+        Assert.Equal("{\"a\":1}"u8.ToArray(), first.Content);
+        Assert.True(await Store.TryReplaceAsync(path, "{\"a\":3}"u8.ToArray(), first.Version));
+        // A writer still holding the first version lost: its change would undo the one made meanwhile.
+        Assert.False(await Store.TryReplaceAsync(path, "{\"a\":4}"u8.ToArray(), first.Version));
+        var second = (await Store.ReadVersionedAsync(path))!;
+        Assert.Equal("{\"a\":3}"u8.ToArray(), second.Content);
+        Assert.NotEqual(first.Version, second.Version);
+        // A plain write changes the version too.
+        await Store.WriteAsync(path, "{\"a\":5}"u8.ToArray());
+        Assert.False(await Store.TryReplaceAsync(path, "{\"a\":6}"u8.ToArray(), second.Version));
+        Assert.Equal("{\"a\":5}"u8.ToArray(), await Store.ReadAsync(path));
+        Assert.Equal([path], await Store.ListAsync(""));
+    }
+
+    [Fact]
+    public async Task Concurrent_read_modify_writes_with_retry_lose_no_update()
+    {
+        const string path = "state/counter.json";
+        const int workers = 6, increments = 8;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < increments; i++)
+                while (true)
+                {
+                    var read = await Store.ReadVersionedAsync(path);
+                    var value = read is null ? 0 : int.Parse(System.Text.Encoding.ASCII.GetString(read.Content));
+                    if (await Store.TryReplaceAsync(path, System.Text.Encoding.ASCII.GetBytes($"{value + 1}"), read?.Version)) break;
+                }
+        })));
+        Assert.Equal($"{workers * increments}", System.Text.Encoding.ASCII.GetString((await Store.ReadAsync(path))!));
+    }
+
     [Fact]
     public async Task Many_paths_written_concurrently_are_all_listed()
     {

@@ -24,11 +24,32 @@ public sealed class FaultyStore(IArtifactStore inner, Func<string, bool> failFir
 
     public Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
+        MaybeFail(path);
+        return inner.WriteAsync(path, content, ct);
+    }
+
+    public Task WriteWithHashAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        MaybeFail(path);
+        return inner.WriteWithHashAsync(path, content, ct);
+    }
+
+    private void MaybeFail(string path)
+    {
         lock (gate)
             if (failFirstWrite(path) && failed.Add(path))
                 throw new IOException($"injected transient fault writing {path}");
-        return inner.WriteAsync(path, content, ct);
     }
+
+    public Task<HashedContent?> ReadWithHashAsync(string path, CancellationToken ct = default)
+    {
+        lock (gate) reads[path] = reads.GetValueOrDefault(path) + 1;
+        return inner.ReadWithHashAsync(path, ct);
+    }
+
+    public Task<VersionedContent?> ReadVersionedAsync(string path, CancellationToken ct = default) => inner.ReadVersionedAsync(path, ct);
+    public Task<bool> TryReplaceAsync(string path, ReadOnlyMemory<byte> content, string? expectedVersion, CancellationToken ct = default) =>
+        inner.TryReplaceAsync(path, content, expectedVersion, ct);
 
     public Task<bool> CreateNewAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.CreateNewAsync(path, content, ct);
     public Task<bool> DeleteAsync(string path, CancellationToken ct = default) => inner.DeleteAsync(path, ct);

@@ -1,14 +1,19 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.Timeout;
 
 namespace Distillery.Data;
 
 /// <summary>Options for <see cref="DataSource.LoadAsync"/>.</summary>
 public sealed record DataSourceOptions
 {
-    /// <summary>Client to use; when null a client without automatic redirects is created per call. A supplied client
-    /// should have <c>AllowAutoRedirect = false</c> (if it follows redirects itself, the final URL is still checked).</summary>
+    /// <summary>Client to use; when null one shared client per retry and timeout setting (with retries of transient
+    /// faults, no automatic redirects). A supplied client brings its own retries and should have
+    /// <c>AllowAutoRedirect = false</c> (if it follows redirects itself, the final URL is still checked).</summary>
     public HttpClient? Http { get; init; }
 
     /// <summary>Hosts an https:// URL (or a redirect) may point to. Compared case-insensitively.</summary>
@@ -19,6 +24,18 @@ public sealed record DataSourceOptions
 
     /// <summary>Size limit of the file, enforced while reading.</summary>
     public long MaxBytes { get; init; } = RawTableReader.DefaultMaxBytes;
+
+    /// <summary>How long one attempt may wait for the response headers before it counts as a transient fault.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a whole download may take: every attempt, redirect and the body.</summary>
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Retries of a transient fault (HTTP 5xx, 408, 429, a reset or refused connection, an attempt's timeout).</summary>
+    public int Retries { get; init; } = 3;
+
+    /// <summary>Delay before the first retry; each further one waits about twice as long (with jitter).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Resolves a user's data spec to a <see cref="RawTable"/>. A spec is one of:
@@ -47,8 +64,9 @@ public static partial class DataSource
     public static bool IsUrl(string spec) =>
         spec.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(spec, UriKind.Absolute, out _);
 
-    /// <summary>Loads the table named by <paramref name="spec"/>. All bad input (missing file, bad key, refused or failed URL,
-    /// bad CSV) throws <see cref="InvalidInputException"/>.</summary>
+    /// <summary>Loads the table named by <paramref name="spec"/>. All bad input (missing file, bad key, refused URL, a
+    /// URL answering 4xx, bad CSV) throws <see cref="InvalidInputException"/>; a URL that stays unreachable (5xx,
+    /// reset or refused connections, timeouts, after retries) throws <see cref="SourceUnreachableException"/>.</summary>
     public static async Task<RawTable> LoadAsync(string spec, DataSourceOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -115,16 +133,15 @@ public static partial class DataSource
     /// <summary>
     /// Downloads an allowed URL (redirects re-checked), at most <see cref="DataSourceOptions.MaxBytes"/>. With
     /// <paramref name="known"/> the GET is conditional (If-None-Match / If-Modified-Since): an unchanged resource
-    /// answers 304 and comes back as <see cref="UrlFetch.NotModified"/> with no content.
+    /// answers 304 and comes back as <see cref="UrlFetch.NotModified"/> with no content. Each request is retried on
+    /// transient faults by the HTTP layer; a download that still fails is <see cref="SourceUnreachableException"/>.
     /// </summary>
     public static async Task<UrlFetch> FetchUrlAsync(string url, DataSourceOptions options, UrlValidators? known, CancellationToken ct = default)
     {
         var uri = CheckUrl(url, options);
-        var ownClient = options.Http is null;
-        var http = options.Http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.All })
-        {
-            Timeout = TimeSpan.FromMinutes(5),
-        };
+        var http = options.Http ?? SharedClient(options);
+        using var download = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        download.CancelAfter(options.DownloadTimeout);
         try
         {
             for (var hop = 0; ; hop++)
@@ -132,67 +149,93 @@ public static partial class DataSource
                 using var request = new HttpRequestMessage(HttpMethod.Get, uri);
                 if (known?.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag)) request.Headers.IfNoneMatch.Add(tag);
                 if (known?.LastModified is { } since) request.Headers.IfModifiedSince = since;
-                HttpResponseMessage response;
-                try
-                {
-                    response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                }
-                catch (HttpRequestException e)
-                {
-                    throw new InvalidInputException($"could not reach URL {uri}: {e.Message}", e);
-                }
-                catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-                {
-                    throw new InvalidInputException($"could not reach URL {uri}: timed out", e);
-                }
-                using (response)
-                {
-                    // A supplied client may have followed redirects itself: check where it ended.
-                    if (response.RequestMessage?.RequestUri is { } final && final != uri)
-                        CheckRedirect(final, uri, options);
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, download.Token).ConfigureAwait(false);
+                // A supplied client may have followed redirects itself: check where it ended.
+                if (response.RequestMessage?.RequestUri is { } final && final != uri)
+                    CheckRedirect(final, uri, options);
 
-                    var code = (int)response.StatusCode;
-                    var validators = new UrlValidators(response.Headers.ETag?.ToString(), response.Content.Headers.LastModified);
-                    if (response.StatusCode == HttpStatusCode.NotModified)
-                        return new UrlFetch(uri.ToString(), true, [], new UrlValidators(validators.ETag ?? known?.ETag, validators.LastModified ?? known?.LastModified));
-                    if (code is >= 300 and < 400 && response.Headers.Location is { } location)
-                    {
-                        if (hop + 1 > MaxRedirects)
-                            throw new InvalidInputException($"too many redirects (more than {MaxRedirects}) from URL {url}");
-                        var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
-                        uri = CheckRedirect(next, uri, options);
-                        continue;
-                    }
-                    if (!response.IsSuccessStatusCode)
-                        throw new InvalidInputException($"URL {uri} returned HTTP {code} ({response.ReasonPhrase ?? response.StatusCode.ToString()})");
-
-                    var source = uri.ToString();
-                    if (response.Content.Headers.ContentLength is long len && len > options.MaxBytes)
-                        throw RawTableReader.TooLarge(source, options.MaxBytes);
-                    var buffer = new MemoryStream();
-                    try
-                    {
-                        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                        await using var limited = new LimitedReadStream(body, [], options.MaxBytes, source);
-                        await limited.CopyToAsync(buffer, 1 << 16, ct).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is HttpRequestException or IOException)
-                    {
-                        throw new InvalidInputException($"could not download URL {uri}: {e.Message}", e);
-                    }
-                    catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-                    {
-                        throw new InvalidInputException($"could not download URL {uri}: timed out", e);
-                    }
-                    return new UrlFetch(source, false, buffer.ToArray(), validators);
+                var code = (int)response.StatusCode;
+                var validators = new UrlValidators(response.Headers.ETag?.ToString(), response.Content.Headers.LastModified);
+                if (response.StatusCode == HttpStatusCode.NotModified)
+                    return new UrlFetch(uri.ToString(), true, [], new UrlValidators(validators.ETag ?? known?.ETag, validators.LastModified ?? known?.LastModified));
+                if (code is >= 300 and < 400 && response.Headers.Location is { } location)
+                {
+                    if (hop + 1 > MaxRedirects)
+                        throw new InvalidInputException($"too many redirects (more than {MaxRedirects}) from URL {url}");
+                    var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
+                    uri = CheckRedirect(next, uri, options);
+                    continue;
                 }
+                var reason = $"HTTP {code} ({response.ReasonPhrase ?? response.StatusCode.ToString()})";
+                // The server's trouble, not the user's URL: 5xx, 408 Request Timeout, 429 Too Many Requests.
+                if (code >= 500 || code is 408 or 429)
+                    throw new SourceUnreachableException($"URL {uri} unreachable: {reason}{Attempts(options)}");
+                if (!response.IsSuccessStatusCode)
+                    throw new InvalidInputException($"URL {uri} returned {reason}");
+
+                var source = uri.ToString();
+                if (response.Content.Headers.ContentLength is long len && len > options.MaxBytes)
+                    throw RawTableReader.TooLarge(source, options.MaxBytes);
+                var buffer = new MemoryStream();
+                await using (var body = await response.Content.ReadAsStreamAsync(download.Token).ConfigureAwait(false))
+                await using (var limited = new LimitedReadStream(body, [], options.MaxBytes, source))
+                    await limited.CopyToAsync(buffer, 1 << 16, download.Token).ConfigureAwait(false);
+                return new UrlFetch(source, false, buffer.ToArray(), validators);
             }
         }
-        finally
+        // Whatever the phase (connecting, headers, body), a network failure or a timeout is transient: retried by the
+        // HTTP layer where it can be, by the workflow's activity retries otherwise, never reported as bad input.
+        catch (Exception e) when (e is HttpRequestException or IOException && e is not SourceUnreachableException)
         {
-            if (ownClient) http.Dispose();
+            throw new SourceUnreachableException($"URL {uri} unreachable: {OneLine(e)}{Attempts(options)}", e);
+        }
+        catch (Exception e) when (e is TimeoutRejectedException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            var timeout = download.IsCancellationRequested ? options.DownloadTimeout : options.RequestTimeout;
+            throw new SourceUnreachableException($"URL {uri} unreachable: timed out after {timeout.TotalSeconds:0.###} s{Attempts(options)}", e);
         }
     }
+
+    private static string Attempts(DataSourceOptions options) =>
+        options.Http is null && options.Retries > 0 ? $" (tried {options.Retries + 1} times)" : "";
+
+    private static string OneLine(Exception e)
+    {
+        var message = e.InnerException is { } inner && inner.Message.Length > 0 ? $"{e.Message} ({inner.Message})" : e.Message;
+        return message.ReplaceLineEndings(" ");
+    }
+
+    private static readonly ConcurrentDictionary<(TimeSpan Timeout, int Retries, TimeSpan Delay), HttpClient> Clients = new();
+
+    /// <summary>One client per retry and timeout setting for the whole process (sockets and DNS are pooled, not
+    /// opened per download): transient faults retried with exponential back-off, each attempt with its own timeout.</summary>
+    private static HttpClient SharedClient(DataSourceOptions options) =>
+        Clients.GetOrAdd((options.RequestTimeout, options.Retries, options.RetryDelay), key =>
+        {
+            var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>();
+            if (key.Retries > 0)
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = key.Retries,
+                    Delay = key.Delay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    MaxDelay = TimeSpan.FromSeconds(30), // also caps a server's Retry-After
+                });
+            pipeline.AddTimeout(key.Timeout); // per attempt: a hung attempt is retried like a failed one
+            var handler = new ResilienceHandler(pipeline.Build())
+            {
+                InnerHandler = new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false, // every hop is checked against the allow-list here
+                    AutomaticDecompression = DecompressionMethods.All,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5), // DNS changes are picked up
+                    ConnectTimeout = key.Timeout,
+                },
+            };
+            // Timeouts come from the pipeline (per attempt) and DownloadTimeout (per download).
+            return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        });
 
     private static Uri CheckRedirect(Uri next, Uri from, DataSourceOptions options)
     {

@@ -72,10 +72,8 @@ public sealed class ExperimentSteps(IArtifactStore store, DataSourceOptions data
     /// if the source changed meanwhile, the run cannot be repaired.</summary>
     private async Task CheckSameSourceAsync(string matrixPath, byte[] matrix, CancellationToken ct)
     {
-        var recorded = await store.ReadAsync(ContentHash.SidecarOf(matrixPath), ct);
-        if (recorded is null) return;
-        var expected = System.Text.Encoding.ASCII.GetString(recorded).Trim();
-        if (expected.Length >= 64 && !expected[..64].Equals(ContentHash.Of(matrix), StringComparison.OrdinalIgnoreCase))
+        var expected = (await store.ReadWithHashAsync(matrixPath, ct))?.Sha256;
+        if (expected is { Length: 64 } && !expected.Equals(ContentHash.Of(matrix), StringComparison.OrdinalIgnoreCase))
             throw new InvalidInputException(
                 $"the data source of {matrixPath} changed since the run was prepared (its SHA-256 differs): start a new run");
     }

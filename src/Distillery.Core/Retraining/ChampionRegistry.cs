@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Distillery.Experiments;
 using Distillery.Storage;
 
@@ -19,6 +20,9 @@ public sealed record LocationState
     public ChampionRecord? Champion { get; init; }
     public ChampionRecord? Challenger { get; init; }
     public IReadOnlyDictionary<string, SourceSeen> Sources { get; init; } = new Dictionary<string, SourceSeen>();
+    /// <summary>The latest decisions, saved with the champion they made: a decision retried after its state was saved
+    /// (before its history entry) finds itself here.</summary>
+    public IReadOnlyList<ChampionDecision> RecentDecisions { get; init; } = [];
 }
 
 /// <summary>The last version of a watched source: its fingerprint (SHA-256 of the content) and validators.</summary>
@@ -39,10 +43,37 @@ public sealed class ChampionRegistry(IArtifactStore store)
     public static string StatePath(string location) => $"state/{location}.json";
     public static string HistoryPrefix(string location) => $"state/{location}/history/";
 
+    /// <summary>Decisions kept in the state itself (the history keeps all of them).</summary>
+    public const int RecentDecisionsKept = 16;
+    private const int MaxUpdateAttempts = 50;
+
     public async Task<LocationState> GetAsync(string location, CancellationToken ct = default) =>
         await store.ReadJsonAsync<LocationState>(StatePath(location), ct) ?? new LocationState { Location = location };
 
-    public Task SaveAsync(LocationState state, CancellationToken ct = default) => store.WriteJsonAsync(StatePath(state.Location), state, ct);
+    /// <summary>
+    /// Read-modify-write of state/{location}.json with optimistic concurrency: <paramref name="change"/> is applied to
+    /// the stored state and written only if nobody wrote it meanwhile; otherwise it is re-read and the change redone,
+    /// so a watcher's tick and a champion decision never undo each other. <paramref name="change"/> may run several
+    /// times and returns null for "nothing to write". Returns the state as stored afterwards.
+    /// </summary>
+    public async Task<LocationState> UpdateAsync(string location, Func<LocationState, LocationState?> change, CancellationToken ct = default)
+    {
+        var path = StatePath(location);
+        for (var attempt = 1; ; attempt++)
+        {
+            var read = await store.ReadVersionedAsync(path, ct);
+            var state = read is null
+                ? new LocationState { Location = location }
+                : JsonSerializer.Deserialize<LocationState>(read.Content, ArtifactStoreJson.Options)
+                  ?? throw new InvalidOperationException($"{path} holds null");
+            if (change(state) is not { } next) return state;
+            if (await store.TryReplaceAsync(path, JsonSerializer.SerializeToUtf8Bytes(next, ArtifactStoreJson.Options), read?.Version, ct))
+                return next;
+            if (attempt == MaxUpdateAttempts)
+                throw new IOException($"{path} in {store.Describe()} kept changing under {MaxUpdateAttempts} attempts to update it");
+            await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct); // jitter: racing writers spread out
+        }
+    }
 
     public async Task<IReadOnlyList<ChampionDecision>> HistoryAsync(string location, CancellationToken ct = default)
     {
@@ -52,7 +83,8 @@ public sealed class ChampionRegistry(IArtifactStore store)
         return decisions;
     }
 
-    /// <summary>Decides about a finished run; deciding the same run again returns the recorded decision.</summary>
+    /// <summary>Decides about a finished run; deciding the same run again (a retried activity) returns the decision
+    /// already made, whether its history entry was written or only its state.</summary>
     public async Task<ChampionDecision> DecideAsync(string location, string runId, string fingerprint, string datasetPath,
         double tolerance, DateTime nowUtc, CancellationToken ct = default)
     {
@@ -62,8 +94,28 @@ public sealed class ChampionRegistry(IArtifactStore store)
         var results = await store.ReadJsonAsync<RunResults>(new RunLayout(runId).Results, ct)
                       ?? throw new InvalidOperationException($"run {runId} has no results.json");
         var candidate = Candidate(results, runId, fingerprint, datasetPath, nowUtc);
-        var state = await GetAsync(location, ct);
-        var champion = state.Champion;
+        ChampionDecision? decision = null;
+        await UpdateAsync(location, state =>
+        {
+            if (state.RecentDecisions.FirstOrDefault(d => d.RunId == runId) is { } made)
+            {
+                decision = made; // saved by an earlier attempt
+                return null;
+            }
+            decision = Decide(state.Champion, candidate, location, fingerprint, tolerance, nowUtc);
+            var recent = state.RecentDecisions.Append(decision).TakeLast(RecentDecisionsKept).ToList();
+            return decision.Outcome == "champion"
+                ? state with { Champion = candidate, RecentDecisions = recent }
+                : state with { Challenger = candidate, RecentDecisions = recent };
+        }, ct);
+        // State first (atomically with the decision), then the history entry.
+        await store.WriteJsonAsync(historyPath, decision!, ct);
+        return decision!;
+    }
+
+    private static ChampionDecision Decide(ChampionRecord? champion, ChampionRecord candidate, string location, string fingerprint,
+        double tolerance, DateTime nowUtc)
+    {
         string outcome, reason;
         if (champion is null)
             (outcome, reason) = ("champion", "first run for this location");
@@ -71,13 +123,8 @@ public sealed class ChampionRegistry(IArtifactStore store)
             (outcome, reason) = ("champion", $"test MSE {candidate.StudentTestMse:G4} ≤ champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
         else
             (outcome, reason) = ("challenger", $"test MSE {candidate.StudentTestMse:G4} > champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
-
-        var decision = new ChampionDecision(location, runId, fingerprint, outcome, reason, candidate.StudentTestMse,
+        return new ChampionDecision(location, candidate.RunId, fingerprint, outcome, reason, candidate.StudentTestMse,
             champion?.StudentTestMse, tolerance, champion?.RunId, nowUtc);
-        // State first, then the history entry that marks the decision as made (a retry redoes both, same result).
-        await SaveAsync(outcome == "champion" ? state with { Champion = candidate } : state with { Challenger = candidate }, ct);
-        await store.WriteJsonAsync(historyPath, decision, ct);
-        return decision;
     }
 
     /// <summary>The distilled student's final test loss against the truth, per test window, over the folds.</summary>

@@ -7,6 +7,8 @@ using Distillery.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Distillery.Core.Tests")]
+
 namespace Distillery.Serving;
 
 /// <summary>
@@ -34,6 +36,11 @@ public sealed class Forecaster : IDisposable
         // The cleaning's own scale/offset arithmetic (sklearn MinMaxScaler), with no rows.
         scaling = new CleanDataset(meta.Source, meta.Target, meta.Features, [], meta.Min, meta.Max, []);
     }
+
+    /// <summary>The native module (tests check that it is freed).</summary>
+    internal nn.Module<Tensor, Tensor> Module => model;
+
+    public bool IsDisposed { get { lock (gate) return disposed; } }
 
     public string RunId { get; }
     /// <summary>"student" or "teacher".</summary>

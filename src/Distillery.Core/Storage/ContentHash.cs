@@ -26,8 +26,9 @@ public sealed class CorruptArtifactException(string message) : InvalidOperationE
 
 /// <summary>
 /// SHA-256 content hashes beside artifacts: <c>{path}.sha256</c> holds <c>{hex}  {file name}</c> (the format of
-/// <c>sha256sum</c>, so <c>sha256sum -c</c> checks a run folder). The hash is written after the artifact, so a hash
-/// that matches means the artifact is complete and intact.
+/// <c>sha256sum</c>, so <c>sha256sum -c</c> checks a run folder). The store writes an artifact and its hash as one
+/// unit (<see cref="IArtifactStore.WriteWithHashAsync"/>), so a hash that matches means the artifact is complete and
+/// intact, also when several steps write the same artifact at once.
 /// </summary>
 public static class ContentHash
 {
@@ -37,30 +38,34 @@ public static class ContentHash
 
     public static string Of(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
-    /// <summary>Writes the artifact, then its hash beside it.</summary>
-    public static async Task WriteHashedAsync(this IArtifactStore store, string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    /// <summary>The sidecar's text for an artifact at <paramref name="path"/> with hash <paramref name="sha256"/>.</summary>
+    public static byte[] SidecarLine(string path, string sha256) =>
+        Encoding.ASCII.GetBytes($"{sha256}  {path[(path.LastIndexOf('/') + 1)..]}\n");
+
+    /// <summary>The hash a sidecar records (its first 64 characters, lower-cased).</summary>
+    public static string ParseSidecar(ReadOnlySpan<byte> sidecar)
     {
-        await store.WriteAsync(path, content, ct);
-        var name = path[(path.LastIndexOf('/') + 1)..];
-        await store.WriteAsync(SidecarOf(path), Encoding.ASCII.GetBytes($"{Of(content.Span)}  {name}\n"), ct);
+        var text = Encoding.ASCII.GetString(sidecar).Trim();
+        return text.Length >= 64 ? text[..64].ToLowerInvariant() : text;
     }
 
-    public static Task WriteHashedJsonAsync<T>(this IArtifactStore store, string path, T value, CancellationToken ct = default) =>
-        store.WriteHashedAsync(path, JsonSerializer.SerializeToUtf8Bytes(value, ArtifactStoreJson.Options), ct);
+    /// <summary>Writes the artifact and its hash, as one unit.</summary>
+    public static Task WriteHashedAsync(this IArtifactStore store, string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) =>
+        store.WriteWithHashAsync(path, content, ct);
 
-    /// <summary>Reads an artifact and checks it against the hash stored beside it.</summary>
+    public static Task WriteHashedJsonAsync<T>(this IArtifactStore store, string path, T value, CancellationToken ct = default) =>
+        store.WriteWithHashAsync(path, JsonSerializer.SerializeToUtf8Bytes(value, ArtifactStoreJson.Options), ct);
+
+    /// <summary>Reads an artifact and checks it against the hash recorded for it.</summary>
     public static async Task<CheckedArtifact> ReadCheckedAsync(this IArtifactStore store, string path, CancellationToken ct = default)
     {
-        var content = await store.ReadAsync(path, ct);
-        if (content is null) return new CheckedArtifact(path, null, ArtifactCheck.Missing);
-        var sidecar = await store.ReadAsync(SidecarOf(path), ct);
-        if (sidecar is null) return new CheckedArtifact(path, content, ArtifactCheck.Unhashed);
-        var text = Encoding.ASCII.GetString(sidecar).Trim();
-        var expected = text.Length >= 64 ? text[..64].ToLowerInvariant() : text;
-        var actual = Of(content);
+        var read = await store.ReadWithHashAsync(path, ct);
+        if (read is null) return new CheckedArtifact(path, null, ArtifactCheck.Missing);
+        if (read.Sha256 is not { } expected) return new CheckedArtifact(path, read.Content, ArtifactCheck.Unhashed);
+        var actual = Of(read.Content);
         return expected == actual
-            ? new CheckedArtifact(path, content, ArtifactCheck.Verified, expected, actual)
-            : new CheckedArtifact(path, content, ArtifactCheck.Corrupt, expected, actual);
+            ? new CheckedArtifact(path, read.Content, ArtifactCheck.Verified, expected, actual)
+            : new CheckedArtifact(path, read.Content, ArtifactCheck.Corrupt, expected, actual);
     }
 
     /// <summary>For readers that cannot recompute (summaries, reports, serving): the content, or null when missing;

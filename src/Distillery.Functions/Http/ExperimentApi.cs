@@ -35,13 +35,15 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
                 new Dictionary<string, string[]> { ["data"] = [$"'{data}' not found in {store.Describe()}"] });
 
         var runId = parsed.RunId ?? RunIds.New(DateTime.UtcNow, Guid.NewGuid());
-        if (await client.GetInstanceAsync(runId, ct) is not null)
-            return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists");
-        // Stored before the run starts, so it can be resumed (distillery run --resume) with the settings it began with.
-        if (!await RunSettings.StoreAsync(store, runId, parsed.Settings, ct))
+        // A run id names one experiment. The same POST again (a client retrying after a timeout, a double click, two
+        // at once) is answered 202 with the same run, as an idempotency key would be; only other settings under a
+        // taken id are a conflict (409). The settings are stored before the run starts, so it can be resumed
+        // (distillery run --resume) with the settings it began with.
+        var existing = await client.GetInstanceAsync(runId, ct);
+        var stored = existing is null ? await RunSettings.StoreAsync(store, runId, parsed.Settings, ct) : await SameSettingsAsync(runId, parsed.Settings, ct);
+        if (!stored)
             return ApiResults.Problem(409, "Run exists", $"a run with id '{runId}' already exists with other settings");
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ExperimentOrchestrator),
-            new ExperimentRequest(runId, parsed.Settings), new StartOrchestrationOptions { InstanceId = runId }, ct);
+        if (existing is null) await StartOnceAsync(client, runId, parsed.Settings, ct);
         var links = Links(request, runId);
         request.HttpContext.Response.Headers.Location = links.StatusQueryGetUri;
         return ApiResults.Json(202, links);
@@ -107,6 +109,44 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
         }
 
         static string Clip(string? value) => value is null ? "" : value.Length <= 20 ? value : value[..20] + "…";
+    }
+
+    private async Task<bool> SameSettingsAsync(string runId, ExperimentSettings settings, CancellationToken ct) =>
+        await store.ReadAsync(new RunLayout(runId).Settings, ct) is { } bytes
+        && bytes.AsSpan().SequenceEqual(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(settings, ArtifactStoreJson.Options));
+
+    /// <summary>How long a start claim's request may take to schedule its orchestration before another takes over.</summary>
+    public static readonly TimeSpan StartClaimTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>A start claim: whoever creates it (create-if-absent) schedules the run; generation n + 1 is claimed
+    /// only when n's request died before scheduling. Outside the run's folder, which holds only its settings and steps.</summary>
+    public static string StartClaim(string runId, int generation) => $"state/runs/{RunIds.Validate(runId)}/start-{generation}";
+
+    /// <summary>Schedules the orchestration once, whatever number of requests race here: scheduling an id twice would
+    /// start it twice (the backend may even keep two ExecutionStarted events and never finish). Losers wait for the
+    /// winner's instance to appear.</summary>
+    private async Task StartOnceAsync(DurableTaskClient client, string runId, ExperimentSettings settings, CancellationToken ct)
+    {
+        for (var generation = 0; ; generation++)
+        {
+            var claim = StartClaim(runId, generation);
+            if (await store.CreateNewAsync(claim, System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), ct))
+            {
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ExperimentOrchestrator),
+                    new ExperimentRequest(runId, settings), new StartOrchestrationOptions { InstanceId = runId }, ct);
+                return;
+            }
+            var claimedUtc = await store.ReadAsync(claim, ct) is { } text
+                             && DateTime.TryParse(System.Text.Encoding.UTF8.GetString(text), null, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
+                ? at
+                : DateTime.MinValue;
+            while (true)
+            {
+                if (await client.GetInstanceAsync(runId, ct) is not null) return;
+                if (DateTime.UtcNow - claimedUtc > StartClaimTimeout) break; // its request died before scheduling: next generation
+                await Task.Delay(200, ct);
+            }
+        }
     }
 
     [Function("GetExperiment")]

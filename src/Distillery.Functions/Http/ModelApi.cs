@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Distillery.Data;
 using Distillery.Models;
@@ -10,27 +9,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Distillery.Functions.Http;
-
-/// <summary>Loaded models, once per (run, kind): a new champion is a new run id, so a stale model is never served.</summary>
-public sealed class ForecasterCache(IArtifactStore store)
-{
-    private readonly ConcurrentDictionary<(string RunId, ModelKind Kind), Lazy<Task<Forecaster>>> loaded = new();
-
-    public async Task<Forecaster> GetAsync(string runId, ModelKind kind, CancellationToken ct)
-    {
-        var key = (runId, kind);
-        var entry = loaded.GetOrAdd(key, k => new Lazy<Task<Forecaster>>(() => Forecaster.LoadAsync(store, k.RunId, k.Kind, CancellationToken.None)));
-        try
-        {
-            return await entry.Value.WaitAsync(ct);
-        }
-        catch when (entry.Value.IsFaulted)
-        {
-            loaded.TryRemove(new KeyValuePair<(string, ModelKind), Lazy<Task<Forecaster>>>(key, entry)); // retry on the next request
-            throw;
-        }
-    }
-}
 
 /// <summary>
 /// GET /api/models/{location}: the champion; POST /api/models/{location}/predict: a forecast from the last input
@@ -66,8 +44,8 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
         try
         {
             var rows = IsCsv(request) ? Forecaster.RowsFromCsv(new MemoryStream(body), body.Length + 1) : RowsFromJson(body);
-            var forecaster = await cache.GetAsync(state!.Champion!.RunId, model == "teacher" ? ModelKind.Teacher : ModelKind.Student, ct);
-            return ApiResults.Json(200, forecaster.Predict(rows));
+            using var lease = await cache.RentAsync(state!.Champion!.RunId, model == "teacher" ? ModelKind.Teacher : ModelKind.Student, ct);
+            return ApiResults.Json(200, lease.Forecaster.Predict(rows));
         }
         catch (InvalidInputException e)
         {

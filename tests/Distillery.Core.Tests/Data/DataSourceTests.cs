@@ -158,16 +158,6 @@ public class DataSourceTests
         Assert.Contains("exceeds the 0.095 MB limit", e.Message);
     }
 
-    [Fact]
-    public async Task Unreachable()
-    {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); }
-        var url = $"http://127.0.0.1:{port}/US_FL.csv";
-        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(url, Loopback));
-        Assert.StartsWith($"could not reach URL {url}: ", e.Message);
-    }
-
     /// <summary>Minimal HTTP/1.1 server on 127.0.0.1 (one request per connection).</summary>
     private sealed class TinyHttpServer : IAsyncDisposable
     {

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Distillery.Data;
+
+namespace Distillery.Tests.Data;
+
+/// <summary>A data host that fails: transient faults (5xx, resets, timeouts) are retried and reported as
+/// unreachable, never as bad input; a 404 is bad input and not retried.</summary>
+public class DataSourceFaultTests
+{
+    private static readonly DataSourceOptions Fast = new()
+    {
+        AllowInsecureLoopback = true,
+        RequestTimeout = TimeSpan.FromMilliseconds(500),
+        Retries = 2,
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+    };
+
+    private static void AssertTransient(Exception e, string url, string cause)
+    {
+        Assert.IsNotType<InvalidInputException>(e);
+        Assert.IsAssignableFrom<IOException>(e);
+        Assert.Contains($"URL {url} unreachable", e.Message);
+        Assert.Contains(cause, e.Message);
+    }
+
+    [Fact]
+    public async Task A_503_then_200_is_retried_and_succeeds()
+    {
+        await using var server = new FaultyHttpServer(failures: 1);
+        var table = await DataSource.LoadAsync(server.Url("/flaky.csv"), Fast);
+        Assert.Equal(405, table.Rows.Count);
+        Assert.Equal(2, server.Count("/flaky.csv"));
+    }
+
+    [Fact]
+    public async Task A_host_that_keeps_answering_503_is_unreachable_after_the_retries()
+    {
+        await using var server = new FaultyHttpServer();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DataSource.LoadAsync(server.Url("/down.csv"), Fast));
+        AssertTransient(e, server.Url("/down.csv"), "HTTP 503");
+        Assert.Equal(1 + Fast.Retries, server.Count("/down.csv"));
+    }
+
+    [Fact]
+    public async Task A_connection_reset_is_unreachable_after_the_retries()
+    {
+        await using var server = new FaultyHttpServer();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DataSource.LoadAsync(server.Url("/reset.csv"), Fast));
+        AssertTransient(e, server.Url("/reset.csv"), "");
+        Assert.Equal(1 + Fast.Retries, server.Count("/reset.csv"));
+    }
+
+    [Fact]
+    public async Task A_connection_reset_while_downloading_the_body_is_unreachable()
+    {
+        await using var server = new FaultyHttpServer();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DataSource.LoadAsync(server.Url("/reset-body.csv"), Fast));
+        AssertTransient(e, server.Url("/reset-body.csv"), "");
+    }
+
+    [Fact]
+    public async Task A_host_that_never_answers_times_out_as_unreachable()
+    {
+        await using var server = new FaultyHttpServer();
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DataSource.LoadAsync(server.Url("/hang.csv"), Fast));
+        AssertTransient(e, server.Url("/hang.csv"), "timed out");
+        Assert.Equal(1 + Fast.Retries, server.Count("/hang.csv"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_404_is_bad_input_and_not_retried()
+    {
+        await using var server = new FaultyHttpServer();
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(server.Url("/missing.csv"), Fast));
+        Assert.Equal($"URL {server.Url("/missing.csv")} returned HTTP 404 (Not Found)", e.Message);
+        Assert.Equal(1, server.Count("/missing.csv"));
+    }
+
+    [Fact]
+    public async Task Nothing_listening_is_unreachable()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); }
+        var url = $"http://127.0.0.1:{port}/US_FL.csv";
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DataSource.LoadAsync(url, Fast));
+        AssertTransient(e, url, "");
+    }
+
+    /// <summary>HTTP/1.1 on 127.0.0.1, one request per connection: /flaky.csv answers 503 <c>failures</c> times, then
+    /// the CSV; /down.csv always 503; /reset.csv resets the connection; /reset-body.csv resets it halfway through the
+    /// body; /hang.csv never answers; anything else 404.</summary>
+    public sealed class FaultyHttpServer : IAsyncDisposable
+    {
+        private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task loop;
+        private readonly byte[] csv = File.ReadAllBytes(RepoPaths.UsFl);
+        private readonly ConcurrentDictionary<string, int> counts = new();
+        private int failuresLeft;
+
+        public FaultyHttpServer(int failures = 0)
+        {
+            failuresLeft = failures;
+            listener.Start();
+            loop = Task.Run(AcceptLoop);
+        }
+
+        public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+        public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+        public int Count(string path) => counts.GetValueOrDefault(path);
+
+        private async Task AcceptLoop()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await listener.AcceptTcpClientAsync(stop.Token); }
+                catch { return; }
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private async Task Serve(TcpClient client)
+        {
+            using var _ = client;
+            try
+            {
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var buf = new byte[1];
+                while (!head.ToString().EndsWith("\r\n\r\n") && await stream.ReadAsync(buf, stop.Token) == 1) head.Append((char)buf[0]);
+                var path = head.ToString().Split(' ')[1];
+                counts.AddOrUpdate(path, 1, (_, n) => n + 1);
+                switch (path)
+                {
+                    case "/flaky.csv" when Interlocked.Decrement(ref failuresLeft) < 0:
+                        await Answer(stream, "200 OK", csv);
+                        break;
+                    case "/flaky.csv" or "/down.csv":
+                        await Answer(stream, "503 Service Unavailable", Encoding.ASCII.GetBytes("busy"));
+                        break;
+                    case "/reset.csv":
+                        Reset(client);
+                        break;
+                    case "/reset-body.csv":
+                        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {csv.Length}\r\nConnection: close\r\n\r\n"));
+                        await stream.WriteAsync(csv.AsMemory(0, csv.Length / 2));
+                        await stream.FlushAsync();
+                        await Task.Delay(50);
+                        Reset(client);
+                        break;
+                    case "/hang.csv":
+                        await Task.Delay(Timeout.Infinite, stop.Token);
+                        break;
+                    default:
+                        await Answer(stream, "404 Not Found", Encoding.ASCII.GetBytes("nope"));
+                        break;
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException) { }
+        }
+
+        private static async Task Answer(NetworkStream stream, string status, byte[] body)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
+            await stream.WriteAsync(body);
+        }
+
+        /// <summary>Closes with RST instead of FIN.</summary>
+        private static void Reset(TcpClient client)
+        {
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Client.Close();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            stop.Cancel();
+            listener.Stop();
+            try { await loop; } catch { }
+            stop.Dispose();
+        }
+    }
+}

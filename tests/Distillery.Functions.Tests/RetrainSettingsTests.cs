@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Distillery.Functions;
+using Microsoft.Extensions.Configuration;
+
+namespace Distillery.Tests.Functions;
+
+/// <summary>RETRAIN_SETTINGS that retraining cannot honour are refused when the app starts, naming the setting.</summary>
+public class RetrainSettingsTests
+{
+    private static DistilleryOptions From(params (string Key, string Value)[] settings) =>
+        DistilleryOptions.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    [Theory]
+    [InlineData("""{"protocol": "both"}""", "protocol")]
+    [InlineData("""{"data": "location:US_FL,location:US_TX"}""", "data")]
+    [InlineData("""{"folds": 2, "data": "https://storage.googleapis.com/covid19-open-data/v3/location/US_FL.csv"}""", "data")]
+    [InlineData("""{"location": "US_TX"}""", "data")]
+    [InlineData("""{"runId": "fixed"}""", "runId")]
+    [InlineData("""{"epochs": -1}""", "epochs")]
+    [InlineData("""{"epoch": 5}""", "epoch")]
+    [InlineData("""not json""", "not valid JSON")]
+    public void Settings_retraining_cannot_honour_are_refused_naming_the_setting(string json, string named)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => From(("RETRAIN_SETTINGS", json)));
+        Assert.StartsWith("RETRAIN_SETTINGS", e.Message);
+        Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public void One_experiment_settings_are_accepted()
+    {
+        var options = From(("RETRAIN_SETTINGS", """{"protocol": "leakage-free", "folds": 3, "epochs": 10}"""), ("FORECASTER_CACHE_CAPACITY", "3"));
+        Assert.Equal(("leakage-free", 3, 10), (options.RetrainSettings.Protocol, options.RetrainSettings.Folds, options.RetrainSettings.Epochs));
+        Assert.Equal(3, options.ForecasterCacheCapacity);
+        Assert.Equal(Distillery.Experiments.Protocols.Study, From().RetrainSettings.Protocol); // unset: the study's
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("many")]
+    public void A_bad_cache_capacity_is_refused_naming_the_setting(string value)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => From(("FORECASTER_CACHE_CAPACITY", value)));
+        Assert.StartsWith("FORECASTER_CACHE_CAPACITY", e.Message);
+    }
+
+    /// <summary>The app itself, started as the Functions host starts it: it stops at once with the reason, before it
+    /// serves anything (not at the first retraining's champion step).</summary>
+    [Fact]
+    public async Task The_app_refuses_to_start_with_protocol_both()
+    {
+        var app = Path.Combine(AppContext.BaseDirectory, "Distillery.Functions.dll");
+        var info = new ProcessStartInfo("dotnet", [app]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["RETRAIN_SETTINGS"] = """{"protocol": "both"}""";
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.NotEqual(0, process.ExitCode);
+        var error = await stderr;
+        Assert.Contains("error: RETRAIN_SETTINGS", error);
+        Assert.Contains("protocol", error);
+        Assert.DoesNotContain("   at ", error); // one line, no stack trace
+        _ = await stdout;
+    }
+}
