@@ -33,19 +33,23 @@ public static class DurableBench
                 var loop = driver.RunLoop($"{preset}-{backend}-loop", durable.RunId, parallel, connection);
                 var seconds = durable.ProcessWall - loop.ProcessWall;
                 var percent = 100 * seconds / loop.ProcessWall;
+                var outside = OutsideJobs(durable.ProcessWall, durable.JobSeconds, loop.ProcessWall, loop.JobSeconds, parallel);
+                var outsidePercent = 100 * outside / loop.ProcessWall;
                 var same = durable.Results["summary"]!.ToJsonString() == loop.Results["summary"]!.ToJsonString();
                 var target = backend == "inMemory" ? TargetInMemoryPercent : TargetAzurePercent;
                 Console.WriteLine($"durable overhead, {preset}, {backend}: run {durable.ProcessWall:F1} s − loop {loop.ProcessWall:F1} s = {seconds:F1} s " +
-                                  $"= {percent:F1} % of the loop (target ≤ {target} % for the study run); job seconds {durable.JobSeconds:F1} vs {loop.JobSeconds:F1}; " +
+                                  $"= {percent:F1} % of the loop; job seconds {durable.JobSeconds:F1} vs {loop.JobSeconds:F1}; outside the jobs {outside:F1} s = " +
+                                  $"{outsidePercent:F1} % (target ≤ {target} % for the study run); " +
                                   $"same results: {same}; load {durable.Load.Before:F1}→{loop.Load.After:F1}");
                 if (!same) failures.Add($"{preset} {backend}: the durable run's results differ from the plain loop's");
-                if (!tiny && preset == "study" && percent > target) failures.Add($"durable overhead {backend} {percent:F1} % > {target} %");
+                if (!tiny && preset == "study" && outsidePercent > target) failures.Add($"durable overhead {backend} {outsidePercent:F1} % > {target} %");
                 overhead.Add(new JsonObject
                 {
                     ["preset"] = preset, ["backend"] = backend, ["parallel"] = parallel,
                     ["durableRunId"] = durable.RunId, ["loopRunId"] = loop.RunId,
                     ["durableProcessWall"] = R(durable.ProcessWall), ["loopProcessWall"] = R(loop.ProcessWall),
                     ["overheadSeconds"] = R(seconds), ["overheadPercentOfLoop"] = R(percent),
+                    ["outsideJobsSeconds"] = R(outside), ["outsideJobsPercentOfLoop"] = R(outsidePercent),
                     ["durableOrchestrationWall"] = R(durable.Wall), ["loopOrchestrationWall"] = R(loop.Wall),
                     ["durableJobSeconds"] = R(durable.JobSeconds), ["loopJobSeconds"] = R(loop.JobSeconds),
                     ["durablePeakRssKb"] = durable.MaxRssKb, ["loopPeakRssKb"] = loop.MaxRssKb,
@@ -77,7 +81,8 @@ public static class DurableBench
         {
             ["overhead"] = overhead,
             ["overheadDefinition"] = "process wall of `distillery run` − process wall of the plain loop (bench Loop.cs: the experiment steps " +
-                                     "called directly in the orchestrator's order, SemaphoreSlim(parallel)) on the same settings and store; percent of the loop's wall",
+                                     "called directly in the orchestrator's order, SemaphoreSlim(parallel)) on the same settings and store; percent of the loop's wall. " +
+                                     "outsideJobs: the same with each side's job seconds / parallel subtracted (the time outside the training jobs), the target's measure",
             ["scaleOut"] = new JsonObject
             {
                 ["preset"] = "fast", ["backend"] = "azureStorage",
@@ -93,6 +98,15 @@ public static class DurableBench
             },
         };
     }
+
+    /// <summary>
+    /// The overhead with the jobs' own time taken out: (run wall − its job seconds / parallel) − (the loop's likewise).
+    /// On a machine other processes load, the same job takes longer in one run than in the other and the plain
+    /// difference measures that; this measures the time outside the training jobs (start-up, dispatch, prepare,
+    /// summarize, idle slots), which is where an orchestration's cost is.
+    /// </summary>
+    public static double OutsideJobs(double runWall, double runJobSeconds, double loopWall, double loopJobSeconds, int parallel) =>
+        runWall - runJobSeconds / parallel - (loopWall - loopJobSeconds / parallel);
 
     private static JsonNode? R(double x) => double.IsFinite(x) ? JsonValue.Create(Math.Round(x, 2)) : null;
 }
