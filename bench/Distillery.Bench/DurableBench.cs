@@ -25,7 +25,9 @@ public static class DurableBench
         string Hub() => $"bench{DateTime.UtcNow:HHmmss}n{++hubs}";
 
         var overhead = new JsonArray();
-        foreach (var (preset, options) in new[] { ("fast", fastOptions), ("study", studyOptions) })
+        // Tiny (CI): one preset is enough to run every code path.
+        var presets = tiny ? new[] { ("study", studyOptions) } : new[] { ("fast", fastOptions), ("study", studyOptions) };
+        foreach (var (preset, options) in presets)
             foreach (var backend in new[] { "inMemory", "azureStorage" })
             {
                 var connection = backend == "azureStorage" ? azurite.ConnectionString : null;
@@ -74,7 +76,8 @@ public static class DurableBench
                           $"run + 1 worker, × 1 each: {two.ProcessWall:F1} s (orchestration {two.Wall:F1} s) → speed-up {speedUp:F2}× " +
                           $"(orchestration {speedUpOrchestration:F2}×; target ≥ {TargetSpeedUp}×); jobs per process: {string.Join(", ", workers.Values)}; same results: {sameScale}");
         if (!sameScale) failures.Add("scale-out: the two-process run's results differ from the one-process run's");
-        if (workers.Count < 2) failures.Add($"scale-out: only {workers.Count} process ran jobs");
+        // Which process takes which job is up to the queue: on tiny data one may take them all.
+        if (!tiny && workers.Count < 2) failures.Add($"scale-out: only {workers.Count} process ran jobs");
         if (!tiny && speedUp < TargetSpeedUp) failures.Add($"scale-out speed-up {speedUp:F2}× < {TargetSpeedUp}×");
 
         return new JsonObject
