@@ -5,6 +5,9 @@
 #   bench/run.sh                 the real figures (~10 min on 2 cores: P1 takes minutes)
 #   bench/run.sh --tiny          the same code paths on small synthetic data (2 folds, 1 pass; CI): exits non-zero
 #                                when anything fails to run; writes its results.json to the work folder, not bench/
+#   bench/run.sh --only durable  only the durable backends' overhead (against a plain loop) and scale-out, merged into
+#                                bench/results.json (with --tiny: on tiny data, into the work folder)
+# The durable scenarios start Azurite (node_modules/.bin/azurite: npm ci) on loopback ports and stop it.
 # Extra arguments go to the driver, e.g. --p1-reps 2 --p2-reps 3, or --skip-p1 --p1-from bench/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +24,7 @@ cli=src/Distillery.Cli/bin/Release/net10.0/linux-x64/distillery.dll
 bench=bench/Distillery.Bench/bin/Release/net10.0/linux-x64/distillery-bench.dll
 work=$(mktemp -d "${TMPDIR:-/tmp}/distillery-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+[[ -e node_modules/.bin/azurite ]] || { echo "error: node_modules/.bin/azurite not found: run npm ci (the durable scenarios need Azurite)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || echo "note: /usr/bin/time not found (Debian package 'time'): peak RSS is not measured"
 if [[ $tiny == 1 ]]; then
   echo "== benchmark (tiny)"

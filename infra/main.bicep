@@ -43,6 +43,11 @@ param resourceGroupName string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 10
 
+@description('Always-ready instances of the durable group (orchestrators, activities, entities). Microsoft recommends 1 for Durable Functions on Flex Consumption: a run starts without a cold start and the task hub is polled while idle. 0 lets the app scale to zero (no baseline cost).')
+@minValue(0)
+@maxValue(1000)
+param durableAlwaysReady int = 1
+
 @description('Memory of each instance in MB. Training needs 4096.')
 @allowed([
   512
@@ -191,6 +196,7 @@ module api 'app/api.bicep' = {
     runtimeVersion: '10.0'
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    durableAlwaysReady: durableAlwaysReady
     appSettings: {
       DURABLE_TASK_HUB: durableTaskHub
       ARTIFACTS_CONTAINER: artifactsContainer

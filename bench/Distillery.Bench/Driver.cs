@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Distillery.Data;
 using Distillery.Experiments;
+using Distillery.Storage;
 
 namespace Distillery.Bench;
 
@@ -25,57 +26,46 @@ public sealed partial class Driver(string cli, string work)
         public double StudentVsTruth => Results["studentTestVsTruth"]!["mean"]!.GetValue<double>();
         public double Wall => Timing("wall");
         public double JobSeconds => Jobs.Sum(j => j.Seconds);
-        public int Parallel { get; init; } = Environment.ProcessorCount;
-
-        /// <summary>
-        /// prepare + the jobs' own seconds packed onto the workers as the orchestration queues them: the teachers and
-        /// then the FNNs at once (first come, first served), the distilled students once every teacher is done.
-        /// </summary>
-        public double CriticalPath
-        {
-            get
-            {
-                var free = new double[Math.Max(1, Parallel)];
-                double Run(double seconds, double notBefore)
-                {
-                    var w = Array.IndexOf(free, free.Min());
-                    free[w] = Math.Max(free[w], notBefore) + seconds;
-                    return free[w];
-                }
-                var teachersDone = Jobs.Where(j => j.Kind == "teacher").OrderBy(j => j.Fold).Select(j => Run(j.Seconds, 0)).DefaultIfEmpty(0).Max();
-                foreach (var j in Jobs.Where(j => j.Kind == "fnn").OrderBy(j => j.Fold)) Run(j.Seconds, 0);
-                foreach (var j in Jobs.Where(j => j.Kind == "student").OrderBy(j => j.Fold)) Run(j.Seconds, teachersDone);
-                return Timing("prepare") + free.Max();
-            }
-        }
-
-        public double DurableOverhead => Wall - CriticalPath;
     }
 
-    public sealed record Job(string Kind, int Fold, double Seconds);
+    public sealed record Job(string Kind, int Fold, double Seconds, string Worker = "");
 
-    public static double Makespan(IEnumerable<double> jobs, int workers)
+    /// <summary>Runs <c>distillery run</c> to the end; with <paramref name="connection"/> on that Azure Storage
+    /// account (task hub <paramref name="taskHub"/>), artifacts and results in its Blob Storage.</summary>
+    public CliRun RunCli(string label, IEnumerable<string> options, string? connection = null, string? taskHub = null)
     {
-        var free = new double[Math.Max(1, workers)];
-        foreach (var s in jobs)
-        {
-            var w = Array.IndexOf(free, free.Min());
-            free[w] += s;
-        }
-        return free.Max();
-    }
-
-    public CliRun RunCli(string label, IEnumerable<string> options)
-    {
-        var runId = $"bench-{label}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
-        var outDir = Path.Combine(work, "out");
-        var args = new List<string> { cli, "run", "--out", outDir, "--run-id", runId };
+        var runId = NewRunId(label);
+        var args = new List<string> { cli, "run", "--out", OutDir, "--run-id", runId };
         args.AddRange(options);
+        if (connection is not null) args.AddRange(["--connection", connection, "--task-hub", taskHub ?? "distillery"]);
+        return Collect(label, runId, RunProcess(label, args), connection);
+    }
+
+    /// <summary>The same run's jobs by the plain loop (<see cref="Loop"/>) in a process of its own, as the CLI's is:
+    /// the settings are those <paramref name="settingsFrom"/> stored.</summary>
+    public CliRun RunLoop(string label, string settingsFrom, int parallel, string? connection = null)
+    {
+        var runId = NewRunId(label);
+        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "distillery-bench.dll"), "loop", "--from", settingsFrom,
+            "--run-id", runId, "--out", OutDir, "--parallel", parallel.ToString(Inv) };
+        if (connection is not null) args.AddRange(["--connection", connection]);
+        return Collect(label, runId, RunProcess(label, args), connection);
+    }
+
+    private string OutDir => Path.Combine(work, "out");
+
+    private static string NewRunId(string label) => $"bench-{label}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
+
+    private sealed record ProcessRun(double Wall, long? MaxRssKb, string Stdout, double LoadBefore, double LoadAfter);
+
+    /// <summary>dotnet with these arguments under /usr/bin/time -v when there is one (peak RSS, wall clock).</summary>
+    private static ProcessRun RunProcess(string label, IReadOnlyList<string> args)
+    {
         var timeTool = File.Exists("/usr/bin/time") ? "/usr/bin/time" : null;
         var psi = new ProcessStartInfo(timeTool ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         if (timeTool is not null) { psi.ArgumentList.Add("-v"); psi.ArgumentList.Add("dotnet"); }
         foreach (var a in args) psi.ArgumentList.Add(a);
-        Console.Error.WriteLine($"[bench] {label}: dotnet {string.Join(' ', args.Skip(1))}");
+        Console.Error.WriteLine($"[bench] {label}: dotnet {Shown(args.Skip(1))}");
         var loadBefore = LoadAverage();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;
@@ -83,24 +73,60 @@ public sealed partial class Driver(string cli, string work)
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         var wall = clock.Elapsed.TotalSeconds;
-        var log = stdout.Result;
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{label}: the CLI exited with {process.ExitCode}\n{log}\n{stderr.Result}");
+            throw new InvalidOperationException($"{label}: exited with {process.ExitCode}\n{stdout.Result}\n{stderr.Result}");
         long? rss = null;
         if (timeTool is not null)
         {
             if (RssRegex().Match(stderr.Result) is { Success: true } m) rss = long.Parse(m.Groups[1].Value, Inv);
             if (WallRegex().Match(stderr.Result) is { Success: true } w) wall = ParseClock(w.Groups[1].Value);
         }
-        var runDir = Path.Combine(outDir, "runs", runId);
-        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "results.json")))
-                      ?? throw new InvalidOperationException($"{label}: empty results.json");
-        var jobs = Directory.GetFiles(Path.Combine(runDir, "curves"), "*.json").Select(f =>
+        return new ProcessRun(wall, rss, stdout.Result, loadBefore, LoadAverage());
+    }
+
+    // Connection strings are long and say nothing in a log line.
+    private static string Shown(IEnumerable<string> args) =>
+        string.Join(' ', args.Select(a => a.Contains("AccountKey=", StringComparison.Ordinal) ? "<azurite>" : a));
+
+    /// <summary>The run's results.json and its jobs, from the local folder or, with a connection, Blob Storage.</summary>
+    private CliRun Collect(string label, string runId, ProcessRun run, string? connection)
+    {
+        IArtifactStore store = connection is null ? new LocalDirectoryStore(OutDir) : Loop.BlobStoreAsync(connection).GetAwaiter().GetResult();
+        var bytes = store.ReadAsync($"runs/{runId}/results.json").GetAwaiter().GetResult()
+                    ?? throw new InvalidOperationException($"{label}: no results.json in {store.Describe()}");
+        var results = JsonNode.Parse(bytes) ?? throw new InvalidOperationException($"{label}: empty results.json");
+        var jobs = results["jobs"]!.AsArray().Select(j => new Job(j!["kind"]!.GetValue<string>(), j["fold"]!.GetValue<int>(),
+            j["seconds"]!.GetValue<double>(), j["worker"]?.GetValue<string>() ?? "")).ToList();
+        return new CliRun(label, runId, run.Wall, run.MaxRssKb, results, jobs, run.Stdout) { Load = (run.LoadBefore, run.LoadAfter) };
+    }
+
+    /// <summary>A <c>distillery worker</c> process, returned once it has joined the task hub.</summary>
+    public Process StartWorker(string connection, string taskHub, int parallel)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { cli, "worker", "--connection", connection, "--task-hub", taskHub, "--parallel", parallel.ToString(Inv) })
+            psi.ArgumentList.Add(a);
+        Console.Error.WriteLine($"[bench] worker: dotnet {Shown(psi.ArgumentList.Skip(1))}");
+        var process = Process.Start(psi)!;
+        var joined = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains(" joined ", StringComparison.Ordinal) == true) joined.TrySetResult(); };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!joined.Task.Wait(TimeSpan.FromSeconds(60)))
         {
-            var model = JsonNode.Parse(File.ReadAllText(f))!["model"]!;
-            return new Job(model["kind"]!.GetValue<string>(), model["fold"]!.GetValue<int>(), model["seconds"]!.GetValue<double>());
-        }).ToList();
-        return new CliRun(label, runId, wall, rss, results, jobs, log) { Load = (loadBefore, LoadAverage()) };
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("the worker did not join the task hub within 60 s");
+        }
+        return process;
+    }
+
+    /// <summary>SIGTERM, as a platform stops an instance: the worker drains and exits.</summary>
+    public static void StopWorker(Process worker)
+    {
+        if (!worker.HasExited) Process.Start("kill", ["-TERM", worker.Id.ToString(Inv)])!.WaitForExit();
+        if (!worker.WaitForExit(90_000)) worker.Kill(entireProcessTree: true);
+        worker.Dispose();
     }
 
     public static double LoadAverage()

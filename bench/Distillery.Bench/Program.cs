@@ -50,11 +50,22 @@ try
         case "all":
             return Suite.Run(Arg("--cli", ""), Arg("--work", Path.Combine(Path.GetTempPath(), "distillery-bench")),
                 Arg("--results", ""), Flag("--tiny"), int.Parse(Arg("--p1-reps", "1")), int.Parse(Arg("--p2-reps", "3")),
-                Flag("--skip-p1"), Arg("--p1-from", ""));
+                Flag("--skip-p1"), Arg("--p1-from", ""), Arg("--only", "") == "durable");
+        case "loop":
+            return await Loop.RunAsync(Arg("--from", ""), Arg("--run-id", ""), Arg("--out", "."), argv.Contains("--connection") ? Arg("--connection", "") : null,
+                int.Parse(Arg("--parallel", $"{Environment.ProcessorCount}")));
+        case "readme":
+        {
+            var results = JsonNode.Parse(File.ReadAllText(Arg("--results", "bench/results.json")))!.AsObject();
+            foreach (var readme in new[] { "bench/README.md", "README.md" }) Readme.Regenerate(results, readme);
+            return 0;
+        }
         default:
             Console.Error.WriteLine("""
                 usage: distillery-bench all --cli PATH/distillery.dll [--tiny] [--results bench/results.json] [--work DIR]
-                                            [--p1-reps N] [--p2-reps N] [--skip-p1]
+                                            [--p1-reps N] [--p2-reps N] [--skip-p1] [--only durable]
+                       distillery-bench loop --from RUNID --run-id ID [--out DIR | --connection C] [--parallel N]  a run's jobs, no durable host
+                       distillery-bench readme [--results bench/results.json]  regenerate the READMEs' benchmark blocks
                        distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass
                        distillery-bench infer [--data CSV] [--iterations N] P3 only
                        distillery-bench serve --run runs/ID [--data CSV] [--calls N]  predict latency per request (#5)

@@ -49,6 +49,11 @@ param instanceMemoryMB int = 4096
 @maxValue(1000)
 param maximumInstanceCount int = 10
 
+@description('Always-ready instances of the durable group (0: none, the app scales to zero).')
+@minValue(0)
+@maxValue(1000)
+param durableAlwaysReady int = 1
+
 @description('Application settings of the app itself, merged with the host and identity settings made here.')
 param appSettings object = {}
 
@@ -98,6 +103,12 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: durableAlwaysReady > 0 ? [
+          {
+            name: 'durable'
+            instanceCount: durableAlwaysReady
+          }
+        ] : []
       }
       runtime: {
         name: runtimeName

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Distillery.Bench;
+
+/// <summary>Regenerates the READMEs' benchmark blocks (between <c>&lt;!-- generated:NAME --&gt;</c> and
+/// <c>&lt;!-- /generated:NAME --&gt;</c>) from results.json, so no figure there is typed by hand.</summary>
+public static class Readme
+{
+    public static void Regenerate(JsonObject results, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found");
+        var text = File.ReadAllText(path);
+        if (results["durable"] is JsonObject durable)
+        {
+            text = Replace(text, "durable", Durable(durable), path);
+            text = Replace(text, "durable-summary", DurableSummary(durable), path);
+        }
+        File.WriteAllText(path, text);
+    }
+
+    /// <summary>Replaces a block's body; a file without that block is left as it is.</summary>
+    private static string Replace(string text, string name, string body, string path)
+    {
+        var (begin, end) = ($"<!-- generated:{name} -->", $"<!-- /generated:{name} -->");
+        var a = text.IndexOf(begin, StringComparison.Ordinal);
+        if (a < 0) return text;
+        var b = text.IndexOf(end, a, StringComparison.Ordinal);
+        if (b < 0) throw new InvalidOperationException($"{path}: {begin} without {end}");
+        return text[..(a + begin.Length)] + "\n" + body + text[b..];
+    }
+
+    private static string Durable(JsonObject d)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"{Machine(d["machine"])} (bench/results.json `durable`, written by `bench/run.sh`).");
+        sb.AppendLine();
+        sb.AppendLine("| run | backend | `distillery run` | plain loop | difference | job seconds (run / loop) | overhead outside the jobs | same results | target |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var o in d["overhead"]!.AsArray().OrderBy(o => o!["preset"]!.GetValue<string>() == "study" ? 0 : 1))
+        {
+            var preset = o!["preset"]!.GetValue<string>() == "study" ? "study (default)" : "`--preset fast`";
+            var (outside, outsidePercent) = Outside(o);
+            var target = o["targetPercent"] is { } t ? $"≤ {D(t):0.#} %: {(outsidePercent <= D(t) ? "met" : "missed")}" : "—";
+            sb.AppendLine($"| {preset} | {Backend(o["backend"])} | {D(o["durableProcessWall"]):F1} s | {D(o["loopProcessWall"]):F1} s | " +
+                          $"{D(o["overheadSeconds"]):F1} s = {D(o["overheadPercentOfLoop"]):F1} % | {D(o["durableJobSeconds"]):F0} / {D(o["loopJobSeconds"]):F0} s | " +
+                          $"{outside:F1} s = **{outsidePercent:F1} %** | {(o["sameResults"]!.GetValue<bool>() ? "yes" : "NO")} | {target} |");
+        }
+        var loads = d["overhead"]!.AsArray().SelectMany(o => o!["loadAverage1m"]!.AsArray().Select(D)).Where(double.IsFinite).ToList();
+        sb.AppendLine();
+        sb.AppendLine($"Process wall clock of each command (`/usr/bin/time`), {d["overhead"]![0]!["parallel"]} jobs at once in both, percentages of the loop's " +
+                      "wall. \"Job seconds\" is the sum of the training jobs' own times (results.json `jobs`); the orchestration does not run " +
+                      "inside them, so where they differ the machine differed (other processes' load). \"Overhead outside the jobs\" takes them out: " +
+                      "(run wall − its job seconds / parallel) − (loop wall − its job seconds / parallel), the time spent outside training " +
+                      "(start-up, dispatch, prepare, summarize, idle slots) that the durable run adds; the targets are judged on it. " +
+                      $"1-minute load average around the runs {loads.Min():F1}–{loads.Max():F1} (the machine has {d["machine"]?["cores"]} cores).");
+        var s = d["scaleOut"]!;
+        var one = s["one"]!;
+        var two = s["two"]!;
+        var speedUp = D(s["speedUp"]);
+        sb.AppendLine();
+        sb.AppendLine("Scale-out, `--preset fast` on Azure Storage (Azurite), each process one job at a time:");
+        sb.AppendLine();
+        sb.AppendLine("| processes | `distillery run` wall | orchestration wall (results.json) | jobs per process |");
+        sb.AppendLine("|---|---|---|---|");
+        sb.AppendLine($"| 1 (`run --parallel 1`) | {D(one["processWall"]):F1} s | {D(one["orchestrationWall"]):F1} s | all |");
+        sb.AppendLine($"| 2 (`run --parallel 1` + `worker --parallel 1`) | {D(two["processWall"]):F1} s | {D(two["orchestrationWall"]):F1} s | " +
+                      $"{string.Join(" + ", two["jobsPerWorker"]!.AsArray().Select(v => v!.GetValue<int>()))} |");
+        sb.AppendLine($"| speed-up | **{speedUp:F2}×** | {D(s["speedUpOrchestration"]):F2}× | target ≥ {D(s["target"]):0.0#}×: {(speedUp >= D(s["target"]) ? "met" : "missed")} |");
+        sb.AppendLine();
+        // The jobs' own seconds bound the speed-up: two jobs side by side share the cores with whatever else runs.
+        var slowdown = D(two["jobSeconds"]) / D(one["jobSeconds"]);
+        sb.AppendLine($"Same results in both: {(s["sameResults"]!.GetValue<bool>() ? "yes" : "NO")}. The worker joined the task hub before the run was " +
+                      "scheduled (as an always-ready instance has); the run command's wall includes its own start-up and the hub's creation. " +
+                      $"Job seconds: {D(one["jobSeconds"]):F1} s one at a time, {D(two["jobSeconds"]):F1} s two at a time — each job took {slowdown:F2}× " +
+                      $"as long side by side, which alone caps the speed-up on this machine at {2 / slowdown:F2}×; the rest of the " +
+                      $"difference is time outside the jobs ({D(one["processWall"]) - D(one["jobSeconds"]):F1} s in the one-process run: start-up, " +
+                      "queue polling between phases, the report).");
+        return sb.ToString();
+    }
+
+    private static string DurableSummary(JsonObject d)
+    {
+        string Percent(string backend) => d["overhead"]!.AsArray().FirstOrDefault(o => o!["preset"]!.GetValue<string>() == "study"
+            && o["backend"]!.GetValue<string>() == backend) is { } o ? $"{Outside(o).Percent:F1} %" : "not measured";
+        return $"Durable backends ({Machine(d["machine"])}): orchestration overhead (time outside the training jobs) of the default run against the same jobs in a plain loop " +
+               $"{Percent("inMemory")} in memory (target ≤ 5 %) and {Percent("azureStorage")} on Azure Storage/Azurite (≤ 10 %); " +
+               $"`--preset fast` over two processes {D(d["scaleOut"]!["speedUp"]):F2}× faster than over one (target ≥ {D(d["scaleOut"]!["target"]):0.0#}×: " +
+               $"{(D(d["scaleOut"]!["speedUp"]) >= D(d["scaleOut"]!["target"]) ? "met" : "missed")}). Method, load and the fast preset's figures: " +
+               "[bench/README.md](bench/README.md#durable-backends-overhead-and-scale-out).\n";
+    }
+
+    private static (double Seconds, double Percent) Outside(JsonNode o)
+    {
+        var seconds = DurableBench.OutsideJobs(D(o["durableProcessWall"]), D(o["durableJobSeconds"]), D(o["loopProcessWall"]),
+            D(o["loopJobSeconds"]), o["parallel"]!.GetValue<int>());
+        return (seconds, 100 * seconds / D(o["loopProcessWall"]));
+    }
+
+    private static string Backend(JsonNode? b) => b!.GetValue<string>() == "inMemory" ? "in memory" : "Azure Storage (Azurite)";
+
+    private static string Machine(JsonNode? m) => m is null ? "?" :
+        $"{m["cores"]} cores, {m["cpu"]}, {m["dotnet"]}, {m["date"]}";
+
+    private static double D(JsonNode? n) => n is null ? double.NaN : n.GetValue<double>();
+}
