@@ -145,4 +145,26 @@ public sealed class DistributedRunTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Equal(prepared, await Blobs.VersionAsync("runs/orphan/dataset/dataset.json"));
         Assert.All(results.Jobs, j => Assert.Equal(later.Worker, j.Worker));
     }
+
+    [Fact]
+    public async Task A_worker_stopped_with_SIGTERM_mid_job_hands_it_back_at_once_and_another_worker_finishes_the_run()
+    {
+        // A long takeover: were the job not handed back, the run could not end within the test's time.
+        string[] hub = ["--connection", azurite.ConnectionString, "--task-hub", this.hub, "--takeover", "600"];
+        await using var stopping = CliProcess.Start(["worker", .. hub, "--parallel", "1", "--grace", "0"]);
+        await stopping.WaitForLineAsync(l => l.Contains("joined", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(await DistilleryCli.RunAsync(["run", .. Settings, .. hub, "--run-id", "handed", "--no-wait"], stdout, stderr) == 0,
+            stderr.ToString());
+        await stopping.WaitForLineAsync(l => l.Contains("pass    3/10", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+
+        await stopping.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, stopping.ExitCode);
+        Assert.Contains("unfinished job(s) handed back to the task hub", stopping.Output);
+
+        await using var other = CliProcess.Start(["worker", .. hub, "--parallel", "1"]);
+        var results = await CompletedAsync("handed", TimeSpan.FromMinutes(2), other);
+        RunComparison.AssertSameCurves(await OneProcess.Value, results);
+    }
 }
