@@ -40,9 +40,16 @@ public static class WorkerCommand
         catch (OperationCanceledException) { }
         stdout.WriteLine($"worker {WorkerIdentity.Current} stopping: no new work; {host.Durable.Worker!.InFlight} running, up to {graceSeconds} s to finish");
         var abandoned = await host.Durable.StopAsync(TimeSpan.FromSeconds(graceSeconds));
-        stdout.WriteLine(abandoned == 0
-            ? $"worker {WorkerIdentity.Current} stopped"
-            : $"worker {WorkerIdentity.Current} stopped: {abandoned} unfinished job(s) handed back to the task hub");
+        if (abandoned == 0)
+        {
+            stdout.WriteLine($"worker {WorkerIdentity.Current} stopped");
+            return DistilleryCli.Ok;
+        }
+        stdout.WriteLine($"worker {WorkerIdentity.Current} stopped: {abandoned} unfinished job(s) handed back to the task hub");
+        stdout.Flush();
+        // The handed-back jobs still train on their threads: a normal exit would run libtorch's static destructors
+        // under them (SIGSEGV). Everything that matters is in the task hub by now, so leave at once.
+        Native.Exit(DistilleryCli.Ok);
         return DistilleryCli.Ok;
 
         void Drain(PosixSignalContext context)
@@ -50,5 +57,11 @@ public static class WorkerCommand
             context.Cancel = true; // not the runtime's default exit: drain first
             signalled.Cancel();
         }
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", EntryPoint = "_exit")]
+        public static extern void Exit(int status);
     }
 }

@@ -109,8 +109,24 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
         KeepFailureDetails(newOrchestrationRuntimeState, orchestrationState);
         foreach (var message in outboundMessages.Concat(orchestratorMessages).Concat(timerMessages)) PlainTags(message.Event);
         foreach (var e in newOrchestrationRuntimeState.NewEvents) PlainTags(e);
+        PlainEvents(newOrchestrationRuntimeState);
         return inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages,
             timerMessages, continuedAsNewMessage, orchestrationState);
+    }
+
+    /// <summary>The sidecar records a sub-orchestration's creation as its own subclass of the history event, which the
+    /// Azure Storage provider (it serializes [DataContract] types) stores as an empty row: the parent's history could
+    /// not be read back once it left the provider's cache. Store the plain event instead.</summary>
+    private static void PlainEvents(OrchestrationRuntimeState runtime)
+    {
+        foreach (var events in new[] { runtime.Events, runtime.NewEvents })
+            for (var i = 0; i < events.Count; i++)
+                if (events[i] is SubOrchestrationInstanceCreatedEvent created && created.GetType() != typeof(SubOrchestrationInstanceCreatedEvent))
+                    events[i] = new SubOrchestrationInstanceCreatedEvent(created.EventId)
+                    {
+                        Name = created.Name, Version = created.Version, InstanceId = created.InstanceId, Input = created.Input,
+                        Tags = created.Tags, Timestamp = created.Timestamp, IsPlayed = created.IsPlayed,
+                    };
     }
 
     /// <summary>The sidecar passes tags on as protobuf maps; the Azure Storage provider stores messages with their .NET
