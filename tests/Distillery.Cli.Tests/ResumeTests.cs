@@ -33,23 +33,6 @@ public class ResumeTests
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static void SameCurves(RunResults expected, RunResults actual)
-    {
-        Assert.Equal(expected.BestTeacherFold, actual.BestTeacherFold);
-        Assert.Equal(expected.Folds.Count, actual.Folds.Count);
-        for (var i = 0; i < expected.Folds.Count; i++)
-        {
-            Assert.Equal(expected.Folds[i].TestIndices, actual.Folds[i].TestIndices);
-            foreach (var pick in new Func<FoldResult, Curves>[] { f => f.Teacher, f => f.Student, f => f.Fnn })
-            {
-                Assert.Equal(pick(expected.Folds[i]).Train, pick(actual.Folds[i]).Train);
-                Assert.Equal(pick(expected.Folds[i]).Test, pick(actual.Folds[i]).Test);
-                Assert.Equal(pick(expected.Folds[i]).TestVsTruth, pick(actual.Folds[i]).TestVsTruth);
-            }
-        }
-        Assert.Equal(expected.Summary["student"], actual.Summary["student"]);
-    }
-
     /// <summary>The finished steps' files: every outcome whose hash is stored and matches, with its models.</summary>
     private static async Task<Dictionary<string, byte[]>> FinishedSteps(IArtifactStore store, string runId)
     {
@@ -118,7 +101,7 @@ public class ResumeTests
         }
         var resumed = (await store.ReadJsonAsync<RunResults>("runs/k1/results.json"))!;
         Assert.Equal(4, resumed.Settings.Epochs);
-        SameCurves(await Uninterrupted.Value, resumed);
+        RunComparison.AssertSameCurves(await Uninterrupted.Value, resumed);
     }
 
     [Fact]
@@ -151,6 +134,6 @@ public class ResumeTests
         foreach (var path in (await blobs.ListAsync("runs/s1/")).Where(p => !p.EndsWith(ContentHash.Suffix, StringComparison.Ordinal)))
             Assert.True((await blobs.ReadCheckedAsync(path)).Status is not ArtifactCheck.Corrupt, path);
         foreach (var (path, bytes) in finished) Assert.Equal(bytes, await blobs.ReadAsync(path));
-        SameCurves(await Uninterrupted.Value, (await blobs.ReadJsonAsync<RunResults>("runs/s1/results.json"))!);
+        RunComparison.AssertSameCurves(await Uninterrupted.Value, (await blobs.ReadJsonAsync<RunResults>("runs/s1/results.json"))!);
     }
 }

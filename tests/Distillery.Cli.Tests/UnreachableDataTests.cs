@@ -29,26 +29,28 @@ public class UnreachableDataTests
     [Fact]
     public async Task Prepare_from_a_host_answering_503_exits_1_naming_it_unreachable()
     {
-        using var server = new StatusServer(503);
+        using var server = LoopbackHttpServer.Status(503);
+        var url = server.Url("US_XX.csv");
         using var dir = new TempDir();
-        var (code, _, stderr) = await Cli("prepare", "--data", server.Url, "--out", dir.Path);
+        var (code, _, stderr) = await Cli("prepare", "--data", url, "--out", dir.Path);
         Assert.Equal(1, code);
         var line = Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.StartsWith("error: ", line);
-        Assert.Contains($"URL {server.Url} unreachable: HTTP 503", line);
+        Assert.Contains($"URL {url} unreachable: HTTP 503", line);
         Assert.Equal(1 + Loopback.Retries, server.Requests); // retried by the HTTP layer
     }
 
     [Fact]
     public async Task A_run_on_a_host_answering_503_is_retried_then_fails_with_exit_1_and_can_be_resumed()
     {
-        using var server = new StatusServer(503);
+        using var server = LoopbackHttpServer.Status(503);
+        var url = server.Url("US_XX.csv");
         using var dir = new TempDir();
-        var (code, _, stderr) = await Cli("run", "--data", server.Url, "--folds", "2", "--epochs", "0", "--out", dir.Path, "--run-id", "outage");
+        var (code, _, stderr) = await Cli("run", "--data", url, "--folds", "2", "--epochs", "0", "--out", dir.Path, "--run-id", "outage");
         Assert.Equal(1, code);
         var line = Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.Contains("run outage Failed", line);
-        Assert.Contains($"URL {server.Url} unreachable: HTTP 503", line);
+        Assert.Contains($"URL {url} unreachable: HTTP 503", line);
         Assert.Contains("--resume outage", line);
         Assert.DoesNotContain("   at ", stderr);
         // The activity is retried by the workflow (3 attempts), each with the HTTP layer's own retries.
@@ -59,47 +61,13 @@ public class UnreachableDataTests
     [Fact]
     public async Task A_run_on_a_url_answering_404_is_bad_input_exit_2_and_not_retried()
     {
-        using var server = new StatusServer(404);
+        using var server = LoopbackHttpServer.Status(404);
+        var url = server.Url("US_XX.csv");
         using var dir = new TempDir();
-        var (code, _, stderr) = await Cli("run", "--data", server.Url, "--folds", "2", "--epochs", "0", "--out", dir.Path, "--run-id", "typo");
+        var (code, _, stderr) = await Cli("run", "--data", url, "--folds", "2", "--epochs", "0", "--out", dir.Path, "--run-id", "typo");
         Assert.Equal(2, code);
         var line = Assert.Single(stderr.TrimEnd().Split('\n'));
-        Assert.Contains($"URL {server.Url} returned HTTP 404 (Not Found)", line);
+        Assert.Contains($"URL {url} returned HTTP 404 (Not Found)", line);
         Assert.Equal(1, server.Requests);
-    }
-
-    /// <summary>Answers every request with one status.</summary>
-    private sealed class StatusServer : IDisposable
-    {
-        private readonly HttpListener listener = new();
-        private int requests;
-        public string Url { get; }
-        public int Requests => Volatile.Read(ref requests);
-
-        public StatusServer(int status)
-        {
-            int port;
-            using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-            Url = $"http://127.0.0.1:{port}/US_XX.csv";
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try { context = await listener.GetContextAsync(); } catch { return; }
-                    Interlocked.Increment(ref requests);
-                    context.Response.StatusCode = status;
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public void Dispose() => listener.Close();
     }
 }

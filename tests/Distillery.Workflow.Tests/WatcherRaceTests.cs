@@ -21,60 +21,33 @@ public class WatcherRaceTests
         var csv = await File.ReadAllBytesAsync(RepoPaths.UsFl);
         var fingerprint = Fingerprints.Of(csv);
 
-        using var server = new HeldCsvServer(csv);
+        // Serves the CSV, each answer held until released.
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new LoopbackHttpServer(async context =>
+        {
+            requested.TrySetResult();
+            await release.Task;
+            await context.Response.OutputStream.WriteAsync(csv);
+            context.Response.Close();
+        });
         var watcher = new DatasetWatcher(steps.Store, new DataSourceOptions { AllowInsecureLoopback = true }, TinyRun.Settings(epochs: 0),
             0.05, NullLogger.Instance);
         await using var host = await ExperimentHost.StartAsync(steps.Store, new DataSourceOptions(), parallel: 1);
-        var entry = $"US_FL={server.Url}";
+        var entry = $"US_FL={server.Url("US_FL.csv")}";
         var tick = watcher.CheckOneAsync(host.Client, entry);
 
         // While the watcher waits for the download, the retraining of that very data finishes and is decided.
-        await server.Requested.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await requested.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var registry = new ChampionRegistry(steps.Store);
         var decision = await registry.DecideAsync("US_FL", "champ", fingerprint, DatasetWatcher.DatasetPath("US_FL", fingerprint), 0.05, DateTime.UtcNow);
         Assert.Equal("champion", decision.Outcome);
-        server.Release.SetResult();
+        release.SetResult();
         var outcome = await tick.WaitAsync(TimeSpan.FromSeconds(60));
 
         var state = await registry.GetAsync("US_FL");
         Assert.Equal("champ", state.Champion?.RunId); // not the champion-less state the watcher read before downloading
         Assert.Equal(fingerprint, state.Sources[entry].Fingerprint); // and the watcher's own change is kept
         Assert.Equal("unchanged", outcome.Action); // the champion was trained on this data: no new run
-    }
-
-    /// <summary>Serves one CSV, each answer held until <see cref="Release"/> is set.</summary>
-    private sealed class HeldCsvServer : IDisposable
-    {
-        private readonly HttpListener listener = new();
-        public TaskCompletionSource Requested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public string Url { get; }
-
-        public HeldCsvServer(byte[] content)
-        {
-            int port;
-            using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-            Url = $"http://127.0.0.1:{port}/US_FL.csv";
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try { context = await listener.GetContextAsync(); } catch { return; }
-                    Requested.TrySetResult();
-                    await Release.Task;
-                    await context.Response.OutputStream.WriteAsync(content);
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public void Dispose() => listener.Close();
     }
 }
