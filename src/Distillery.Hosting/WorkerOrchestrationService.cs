@@ -14,11 +14,9 @@ namespace Distillery.Hosting;
 public sealed class WorkerOrchestrationService(IOrchestrationService inner, int maxActivities, TimeSpan renewEvery)
     : IOrchestrationService
 {
-    private readonly ConcurrentDictionary<TaskActivityWorkItem, RunningActivity> activities = new();
+    private readonly ConcurrentDictionary<TaskActivityWorkItem, CancellationTokenSource> activities = new();
     private readonly ConcurrentDictionary<TaskOrchestrationWorkItem, byte> orchestrations = new();
     private readonly CancellationTokenSource draining = new();
-
-    public IOrchestrationService Inner => inner;
 
     /// <summary>Work items (activities and orchestration episodes) this process holds right now.</summary>
     public int InFlight => activities.Count + orchestrations.Count;
@@ -33,11 +31,10 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
         var deadline = DateTime.UtcNow + grace;
         while (InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         var abandoned = 0;
-        foreach (var (item, running) in activities)
+        foreach (var item in activities.Keys)
         {
-            if (!activities.TryRemove(item, out _)) continue;
-            await running.Renewal.CancelAsync();
-            running.Abandoned = true;
+            if (!activities.TryRemove(item, out var renewal)) continue;
+            await StopRenewingAsync(renewal);
             await inner.AbandonTaskActivityWorkItemAsync(item);
             abandoned++;
         }
@@ -54,9 +51,9 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
             await inner.AbandonTaskActivityWorkItemAsync(item);
             return null!;
         }
-        var running = new RunningActivity();
-        activities[item] = running;
-        _ = RenewAsync(item, running.Renewal.Token);
+        var renewal = new CancellationTokenSource();
+        activities[item] = renewal;
+        _ = RenewAsync(item, renewal.Token);
         return item;
     }
 
@@ -77,17 +74,23 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
         catch (OperationCanceledException) { }
     }
 
+    private static async Task StopRenewingAsync(CancellationTokenSource renewal)
+    {
+        await renewal.CancelAsync();
+        renewal.Dispose();
+    }
+
     public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
-        if (!activities.TryRemove(workItem, out var running)) return; // abandoned while it ran: another worker has it now
-        await running.Renewal.CancelAsync();
+        if (!activities.TryRemove(workItem, out var renewal)) return; // abandoned while it ran: another worker has it now
+        await StopRenewingAsync(renewal);
         await inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
     }
 
     public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
     {
-        if (!activities.TryRemove(workItem, out var running)) return;
-        await running.Renewal.CancelAsync();
+        if (!activities.TryRemove(workItem, out var renewal)) return;
+        await StopRenewingAsync(renewal);
         await inner.AbandonTaskActivityWorkItemAsync(workItem);
     }
 
@@ -198,9 +201,4 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
     public Task DeleteAsync() => inner.DeleteAsync();
     public Task DeleteAsync(bool deleteInstanceStore) => inner.DeleteAsync(deleteInstanceStore);
 
-    private sealed class RunningActivity
-    {
-        public CancellationTokenSource Renewal { get; } = new();
-        public bool Abandoned { get; set; }
-    }
 }
