@@ -97,9 +97,7 @@ public class DataSourceFaultTests
     /// body; /hang.csv never answers; anything else 404.</summary>
     public sealed class FaultyHttpServer : IAsyncDisposable
     {
-        private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource stop = new();
-        private readonly Task loop;
+        private readonly RawHttpServer server;
         private readonly byte[] csv = File.ReadAllBytes(RepoPaths.UsFl);
         private readonly ConcurrentDictionary<string, int> counts = new();
         private int failuresLeft;
@@ -107,84 +105,43 @@ public class DataSourceFaultTests
         public FaultyHttpServer(int failures = 0)
         {
             failuresLeft = failures;
-            listener.Start();
-            loop = Task.Run(AcceptLoop);
+            server = new RawHttpServer(ServeAsync);
         }
 
-        public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
-        public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+        public int Port => server.Port;
+        public string Url(string path) => server.Url(path);
         public int Count(string path) => counts.GetValueOrDefault(path);
 
-        private async Task AcceptLoop()
+        private async Task ServeAsync(RawRequest request)
         {
-            while (!stop.IsCancellationRequested)
+            counts.AddOrUpdate(request.Path, 1, (_, n) => n + 1);
+            switch (request.Path)
             {
-                TcpClient client;
-                try { client = await listener.AcceptTcpClientAsync(stop.Token); }
-                catch { return; }
-                _ = Task.Run(() => Serve(client));
+                case "/flaky.csv" when Interlocked.Decrement(ref failuresLeft) < 0:
+                    await request.AnswerAsync("200 OK", csv);
+                    break;
+                case "/flaky.csv" or "/down.csv":
+                    await request.AnswerAsync("503 Service Unavailable", Encoding.ASCII.GetBytes("busy"));
+                    break;
+                case "/reset.csv":
+                    request.Reset();
+                    break;
+                case "/reset-body.csv":
+                    await request.Stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {csv.Length}\r\nConnection: close\r\n\r\n"));
+                    await request.Stream.WriteAsync(csv.AsMemory(0, csv.Length / 2));
+                    await request.Stream.FlushAsync();
+                    await Task.Delay(50);
+                    request.Reset();
+                    break;
+                case "/hang.csv":
+                    await Task.Delay(Timeout.Infinite, request.Stopping);
+                    break;
+                default:
+                    await request.AnswerAsync("404 Not Found", Encoding.ASCII.GetBytes("nope"));
+                    break;
             }
         }
 
-        private async Task Serve(TcpClient client)
-        {
-            using var _ = client;
-            try
-            {
-                var stream = client.GetStream();
-                var head = new StringBuilder();
-                var buf = new byte[1];
-                while (!head.ToString().EndsWith("\r\n\r\n") && await stream.ReadAsync(buf, stop.Token) == 1) head.Append((char)buf[0]);
-                var path = head.ToString().Split(' ')[1];
-                counts.AddOrUpdate(path, 1, (_, n) => n + 1);
-                switch (path)
-                {
-                    case "/flaky.csv" when Interlocked.Decrement(ref failuresLeft) < 0:
-                        await Answer(stream, "200 OK", csv);
-                        break;
-                    case "/flaky.csv" or "/down.csv":
-                        await Answer(stream, "503 Service Unavailable", Encoding.ASCII.GetBytes("busy"));
-                        break;
-                    case "/reset.csv":
-                        Reset(client);
-                        break;
-                    case "/reset-body.csv":
-                        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {csv.Length}\r\nConnection: close\r\n\r\n"));
-                        await stream.WriteAsync(csv.AsMemory(0, csv.Length / 2));
-                        await stream.FlushAsync();
-                        await Task.Delay(50);
-                        Reset(client);
-                        break;
-                    case "/hang.csv":
-                        await Task.Delay(Timeout.Infinite, stop.Token);
-                        break;
-                    default:
-                        await Answer(stream, "404 Not Found", Encoding.ASCII.GetBytes("nope"));
-                        break;
-                }
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException) { }
-        }
-
-        private static async Task Answer(NetworkStream stream, string status, byte[] body)
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
-            await stream.WriteAsync(body);
-        }
-
-        /// <summary>Closes with RST instead of FIN.</summary>
-        private static void Reset(TcpClient client)
-        {
-            client.Client.LingerState = new LingerOption(true, 0);
-            client.Client.Close();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            stop.Cancel();
-            listener.Stop();
-            try { await loop; } catch { }
-            stop.Dispose();
-        }
+        public ValueTask DisposeAsync() => server.DisposeAsync();
     }
 }

@@ -158,71 +158,34 @@ public class DataSourceTests
         Assert.Contains("exceeds the 0.095 MB limit", e.Message);
     }
 
-    /// <summary>Minimal HTTP/1.1 server on 127.0.0.1 (one request per connection).</summary>
+    /// <summary>Minimal HTTP/1.1 server on 127.0.0.1 (one request per connection): the CSV, redirects, 404.</summary>
     private sealed class TinyHttpServer : IAsyncDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private readonly byte[] _usFl = File.ReadAllBytes(RepoPaths.UsFl);
+        private readonly RawHttpServer server;
+        private readonly byte[] usFl = File.ReadAllBytes(RepoPaths.UsFl);
         public List<string> Requests { get; } = [];
-        public int Port { get; }
 
-        public TinyHttpServer()
+        public TinyHttpServer() => server = new RawHttpServer(ServeAsync);
+
+        public int Port => server.Port;
+        public string Url(string path) => server.Url(path);
+
+        private async Task ServeAsync(RawRequest request)
         {
-            _listener.Start();
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _loop = Task.Run(AcceptLoop);
-        }
-
-        public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
-
-        private async Task AcceptLoop()
-        {
-            while (!_stop.IsCancellationRequested)
+            lock (Requests) Requests.Add(request.Target);
+            var (status, headers, body) = request.Path switch
             {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-                catch { return; }
-                _ = Task.Run(() => Serve(client));
-            }
+                "/US_FL.csv" => ("200 OK", "", usFl),
+                "/hop1" => ("302 Found", "Location: /hop2\r\n", []),
+                "/hop2" => ("301 Moved Permanently", $"Location: {Url("/US_FL.csv")}\r\n", []),
+                "/evil" => ("302 Found", "Location: https://evil.example.com/US_FL.csv\r\n", []),
+                "/downgrade" => ("307 Temporary Redirect", "Location: http://storage.googleapis.com/x.csv\r\n", []),
+                "/loop" => ("302 Found", "Location: /loop\r\n", []),
+                _ => ("404 Not Found", "", Encoding.UTF8.GetBytes("nope")),
+            };
+            await request.AnswerAsync(status, body, headers, withLength: !request.Target.EndsWith("?nolength")); // else: body until close
         }
 
-        private async Task Serve(TcpClient client)
-        {
-            using var _ = client;
-            try
-            {
-                var stream = client.GetStream();
-                var head = new StringBuilder();
-                var buf = new byte[1];
-                while (!head.ToString().EndsWith("\r\n\r\n") && await stream.ReadAsync(buf) == 1) head.Append((char)buf[0]);
-                var target = head.ToString().Split(' ')[1];
-                lock (Requests) Requests.Add(target);
-                var path = target.Split('?')[0];
-                var (status, headers, body) = path switch
-                {
-                    "/US_FL.csv" => ("200 OK", "", _usFl),
-                    "/hop1" => ("302 Found", "Location: /hop2\r\n", []),
-                    "/hop2" => ("301 Moved Permanently", $"Location: {Url("/US_FL.csv")}\r\n", []),
-                    "/evil" => ("302 Found", "Location: https://evil.example.com/US_FL.csv\r\n", []),
-                    "/downgrade" => ("307 Temporary Redirect", "Location: http://storage.googleapis.com/x.csv\r\n", []),
-                    "/loop" => ("302 Found", "Location: /loop\r\n", []),
-                    _ => ("404 Not Found", "", Encoding.UTF8.GetBytes("nope")),
-                };
-                if (!target.EndsWith("?nolength")) headers += $"Content-Length: {body.Length}\r\n"; // else: body until close
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{headers}Connection: close\r\n\r\n"));
-                await stream.WriteAsync(body);
-            }
-            catch (IOException) { } // the client may hang up early (size limit)
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            try { await _loop; } catch { }
-            _stop.Dispose();
-        }
+        public ValueTask DisposeAsync() => server.DisposeAsync();
     }
 }
