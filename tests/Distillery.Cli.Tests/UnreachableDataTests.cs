@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using Distillery.Cli;
 using Distillery.Data;
 using Distillery.Tests.Experiments;

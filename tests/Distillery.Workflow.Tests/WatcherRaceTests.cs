@@ -1,4 +1,3 @@
-using System.Net;
 using Distillery.Hosting;
 using Distillery.Data;
 using Distillery.Retraining;
