@@ -27,7 +27,7 @@ public static class Loop
         var clock = Stopwatch.StartNew();
         var parts = ExperimentPart.Of(settings);
         var sweep = settings.StudentHidden.Distinct().Skip(1).ToArray();
-        var prepared = await Task.WhenAll(parts.Select(p => steps.PrepareAsync(new PrepareRequest(runId, p.SettingsFrom(settings), p.Key))));
+        var prepared = await Task.WhenAll(parts.Select(p => steps.Prepare.RunAsync(new PrepareRequest(runId, p.SettingsFrom(settings), p.Key))));
 
         // FIFO: SemaphoreSlim serves its async waiters in the order they queued, as the work-item queue does.
         using var gate = new SemaphoreSlim(parallel);
@@ -38,9 +38,9 @@ public static class Loop
             finally { gate.Release(); }
         }
         var pairs = parts.Zip(prepared).ToList();
-        var teacherJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold => Job(() => steps.TrainTeacherAsync(
+        var teacherJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold => Job(() => steps.TrainTeacher.RunAsync(
             new TrainRequest(runId, p.First.SettingsFrom(settings), ModelKind.Teacher, fold, Part: p.First.Key))))).ToList();
-        var fnnJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold => Job(() => steps.TrainStudentAsync(
+        var fnnJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold => Job(() => steps.TrainStudent.RunAsync(
             new TrainRequest(runId, p.First.SettingsFrom(settings), ModelKind.Fnn, fold, Part: p.First.Key))))).ToList();
         var teachers = await Task.WhenAll(teacherJobs);
         var best = parts.ToDictionary(p => p.Key, p => p.Protocol == Protocols.LeakageFree
@@ -50,15 +50,15 @@ public static class Loop
         {
             var partSettings = p.First.SettingsFrom(settings);
             var teacherFold = best[p.First.Key] > 0 ? best[p.First.Key] : fold;
-            return new int?[] { null }.Concat(sweep.Select(h => (int?)h)).Select(hidden => Job(() => steps.TrainStudentAsync(
+            return new int?[] { null }.Concat(sweep.Select(h => (int?)h)).Select(hidden => Job(() => steps.TrainStudent.RunAsync(
                 new TrainRequest(runId, partSettings, ModelKind.Student, fold, teacherFold, p.First.Key, hidden))));
         })).ToList();
         var students = await Task.WhenAll(studentJobs.Concat(fnnJobs));
         var finished = DateTime.UtcNow;
-        var summaries = await Task.WhenAll(pairs.Select(p => steps.SummarizeAsync(new SummarizeRequest(runId, p.First.SettingsFrom(settings),
+        var summaries = await Task.WhenAll(pairs.Select(p => steps.Summarize.RunAsync(new SummarizeRequest(runId, p.First.SettingsFrom(settings),
             p.Second, teachers.Where(t => t.Part == p.First.Key).ToList(), best[p.First.Key],
             students.Where(s => s.Part == p.First.Key).ToList(), started, finished, p.First.Key))));
-        if (summaries.Length > 1) await steps.CombineAsync(new CombineRequest(runId, settings, parts.Select(p => p.Key).ToList()));
+        if (summaries.Length > 1) await steps.Combine.RunAsync(new CombineRequest(runId, settings, parts.Select(p => p.Key).ToList()));
         Console.WriteLine($"loop {runId}: {clock.Elapsed.TotalSeconds:F1} s, {teachers.Length + students.Length} jobs, {parallel} at once, {store.Describe()}");
         return 0;
     }

@@ -74,16 +74,16 @@ public static class Serving
     private static void RunSteps(ExperimentSteps steps, string runId, ExperimentSettings settings)
     {
         var started = DateTime.UtcNow;
-        var dataset = steps.PrepareAsync(new PrepareRequest(runId, settings)).GetAwaiter().GetResult();
+        var dataset = steps.Prepare.RunAsync(new PrepareRequest(runId, settings)).GetAwaiter().GetResult();
         var teachers = Enumerable.Range(1, dataset.Folds)
-            .Select(f => steps.TrainTeacherAsync(new TrainRequest(runId, settings, ModelKind.Teacher, f)).GetAwaiter().GetResult()).ToList();
+            .Select(f => steps.TrainTeacher.RunAsync(new TrainRequest(runId, settings, ModelKind.Teacher, f)).GetAwaiter().GetResult()).ToList();
         var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
         var students = Enumerable.Range(1, dataset.Folds).SelectMany(f => new[]
         {
-            steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Student, f, best)).GetAwaiter().GetResult(),
-            steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Fnn, f)).GetAwaiter().GetResult(),
+            steps.TrainStudent.RunAsync(new TrainRequest(runId, settings, ModelKind.Student, f, best)).GetAwaiter().GetResult(),
+            steps.TrainStudent.RunAsync(new TrainRequest(runId, settings, ModelKind.Fnn, f)).GetAwaiter().GetResult(),
         }).ToList();
-        steps.SummarizeAsync(new SummarizeRequest(runId, settings, dataset, teachers, best, students, started, DateTime.UtcNow))
+        steps.Summarize.RunAsync(new SummarizeRequest(runId, settings, dataset, teachers, best, students, started, DateTime.UtcNow))
             .GetAwaiter().GetResult();
     }
 }

@@ -98,7 +98,7 @@ public static class DistilleryCli
             OutputDays = result.GetValue(o.OutputDays),
         }.Validated();
         var steps = new ExperimentSteps(new LocalDirectoryStore(outDir), dataOptions);
-        var data = await steps.LoadCleanAsync(settings, ct);
+        var data = await steps.Prepare.LoadCleanAsync(settings, ct);
         var artifact = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, []);
         var json = new
         {

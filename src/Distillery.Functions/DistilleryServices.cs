@@ -21,7 +21,7 @@ public static class DistilleryServices
             store.EnsureContainerAsync().GetAwaiter().GetResult();
             return store;
         });
-        services.AddSingleton(sp => new ExperimentSteps(sp.GetRequiredService<IArtifactStore>(), DataOptions(sp.GetRequiredService<DistilleryOptions>())));
+        services.AddExperimentSteps(sp => new ExperimentSteps(sp.GetRequiredService<IArtifactStore>(), DataOptions(sp.GetRequiredService<DistilleryOptions>())));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<DistilleryOptions>();

@@ -1,5 +1,6 @@
 using Distillery.Experiments;
 using Distillery.Retraining;
+using Distillery.Storage;
 using Distillery.Workflow;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -8,7 +9,7 @@ using Microsoft.DurableTask.Client;
 namespace Distillery.Functions;
 
 /// <summary>Scheduled retraining: a timer checks the watched datasets; new data starts one retraining orchestration.</summary>
-public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, ExperimentSteps steps)
+public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, IArtifactStore store)
 {
     [Function("RetrainOnNewData")]
     public Task<IReadOnlyList<WatchOutcome>> CheckWatchedDatasets(
@@ -21,5 +22,5 @@ public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions o
         new RetrainOrchestrator().RunAsync(context, request);
 
     [Function(nameof(DecideChampionActivity))]
-    public Task<ChampionDecision> DecideChampion([ActivityTrigger] DecideRequest input) => new DecideChampionActivity(steps).RunAsync(input);
+    public Task<ChampionDecision> DecideChampion([ActivityTrigger] DecideRequest input) => new DecideChampionActivity(store).RunAsync(input);
 }

@@ -41,7 +41,7 @@ public sealed class ExperimentHost : IAsyncDisposable
             Dispatch = dispatch,
             ConfigureServices = services =>
             {
-                services.AddSingleton(steps);
+                services.AddSingleton(store).AddExperimentSteps(_ => steps);
                 configure?.Invoke(services);
             },
         }, ct);

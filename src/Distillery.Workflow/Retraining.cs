@@ -30,12 +30,12 @@ public sealed class RetrainOrchestrator : TaskOrchestrator<RetrainRequest, Champ
     }
 }
 
-public sealed class DecideChampionActivity(ExperimentSteps steps) : TaskActivity<DecideRequest, ChampionDecision>
+public sealed class DecideChampionActivity(IArtifactStore store) : TaskActivity<DecideRequest, ChampionDecision>
 {
     public override Task<ChampionDecision> RunAsync(TaskActivityContext context, DecideRequest input) => RunAsync(input);
 
     public Task<ChampionDecision> RunAsync(DecideRequest input) =>
-        new ChampionRegistry(steps.Store).DecideAsync(input.Location, input.RunId, input.Fingerprint, input.DatasetPath,
+        new ChampionRegistry(store).DecideAsync(input.Location, input.RunId, input.Fingerprint, input.DatasetPath,
             input.Tolerance, input.NowUtc);
 }
 

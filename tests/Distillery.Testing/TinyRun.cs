@@ -23,18 +23,18 @@ public static class TinyRun
     public static async Task<RunSummary> RunStepsAsync(ExperimentSteps steps, string runId, ExperimentSettings settings)
     {
         var started = DateTime.UtcNow;
-        var dataset = await steps.PrepareAsync(new PrepareRequest(runId, settings));
+        var dataset = await steps.Prepare.RunAsync(new PrepareRequest(runId, settings));
         var teachers = new List<TrainedModel>();
         for (var fold = 1; fold <= dataset.Folds; fold++)
-            teachers.Add(await steps.TrainTeacherAsync(new TrainRequest(runId, settings, ModelKind.Teacher, fold)));
+            teachers.Add(await steps.TrainTeacher.RunAsync(new TrainRequest(runId, settings, ModelKind.Teacher, fold)));
         var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
         var students = new List<TrainedModel>();
         for (var fold = 1; fold <= dataset.Folds; fold++)
         {
-            students.Add(await steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Student, fold, best)));
-            students.Add(await steps.TrainStudentAsync(new TrainRequest(runId, settings, ModelKind.Fnn, fold)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest(runId, settings, ModelKind.Student, fold, best)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest(runId, settings, ModelKind.Fnn, fold)));
         }
-        return await steps.SummarizeAsync(new SummarizeRequest(runId, settings, dataset, teachers, best, students, started, DateTime.UtcNow));
+        return await steps.Summarize.RunAsync(new SummarizeRequest(runId, settings, dataset, teachers, best, students, started, DateTime.UtcNow));
     }
 
     public static ExperimentSteps Steps(string root, ITrainingObserver? observer = null) =>

@@ -75,6 +75,10 @@ public sealed record ExperimentSettings
         ? [null]
         : Data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (string?)s).ToArray();
 
+    /// <summary>The sizes of the networks trained on <paramref name="dataset"/> (a sweep student: its own width).</summary>
+    public Models.ModelShape ShapeFor(DatasetArtifact dataset, int? studentHidden = null) =>
+        new(dataset.Features.Count, InputDays, OutputDays, StudentHidden: studentHidden ?? StudentHidden[0], StudentLayers: StudentLayers);
+
     /// <summary>Throws <see cref="InvalidInputException"/> naming every invalid field.</summary>
     public ExperimentSettings Validated()
     {

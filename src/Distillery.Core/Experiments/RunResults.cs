@@ -46,20 +46,19 @@ public sealed record RunResults
     /// <summary>Every training job: which worker process ran it, and when.</summary>
     public IReadOnlyList<JobRecord> Jobs { get; init; } = [];
 
-    public static async Task<RunResults> BuildAsync(IArtifactStore store, RunLayout layout, SummarizeRequest request, CancellationToken ct)
+    public static async Task<RunResults> BuildAsync(RunArtifacts artifacts, SummarizeRequest request, CancellationToken ct)
     {
         var settings = request.Settings;
-        var (meta, _) = await DatasetArtifact.LoadAsync(store, layout, ct);
-        async Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") =>
-            await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)
-            ?? throw new InvalidOperationException($"{kind.Name()} {variant} of fold {fold} has no stored outcome");
+        var layout = artifacts.Layout;
+        var (meta, _) = await artifacts.DatasetAsync(ct);
+        Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") => artifacts.OutcomeAsync(kind, fold, variant, ct);
         static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth);
 
         var sweepSizes = settings.StudentHidden.Skip(1).Distinct().Where(h => h != settings.StudentHidden[0]).ToArray();
         var folds = new List<FoldResult>();
         foreach (var split in meta.Folds)
         {
-            var (foldMeta, foldMatrix) = await DatasetArtifact.ForFoldAsync(store, layout, settings.Protocol, split.Fold, ct);
+            var (foldMeta, foldMatrix) = await artifacts.FoldDatasetAsync(settings.Protocol == Protocols.LeakageFree, split.Fold, ct);
             var sweep = new Dictionary<string, Curves>();
             foreach (var h in sweepSizes) sweep[$"h{h}"] = CurvesOf(await Outcome(ModelKind.Student, split.Fold, $"h{h}"));
             folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices,
@@ -88,10 +87,10 @@ public sealed record RunResults
             ["persistence"] = Summarize(folds.Select(f => f.Baselines!["persistence"])),
             ["inputMean"] = Summarize(folds.Select(f => f.Baselines!["inputMean"])),
         };
-        var shape = ExperimentSteps.Shape(meta, settings);
+        var shape = settings.ShapeFor(meta);
         var sweepPoints = settings.StudentHidden.Distinct().Select(h => new SweepPoint(
                 h == settings.StudentHidden[0] ? "student" : $"student-h{h}", h, settings.StudentLayers,
-                ExperimentSteps.CountParameters(ModelKind.Student, shape with { StudentHidden = h }),
+                ModelFactory.ParameterCount(ModelKind.Student, shape with { StudentHidden = h }),
                 h == settings.StudentHidden[0] ? truth["student"] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
             .ToList();
 

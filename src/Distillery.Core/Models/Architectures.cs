@@ -70,6 +70,13 @@ public static class ModelFactory
         _ => new FeedForwardStudent(shape),
     };
 
+    /// <summary>The parameter count of a model of this kind and shape.</summary>
+    public static long ParameterCount(ModelKind kind, ModelShape shape)
+    {
+        using var model = Create(kind, shape);
+        return ParameterCount(model);
+    }
+
     /// <summary>True parameter count: the sum of every parameter's element count.</summary>
     public static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
 

@@ -18,7 +18,7 @@ public static class ReportInference
     {
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(kind, shape);
-        ExperimentSteps.Load(model, weights);
+        ModelSerializer.Load(model, weights);
         var inputs = Inputs(meta, matrix, windows);
         var output = Trainer.Predict(model, inputs).to_type(ScalarType.Float64).cpu();
         var flat = output.data<double>().ToArray();
@@ -36,7 +36,7 @@ public static class ReportInference
         if (calls < 1) throw new ArgumentOutOfRangeException(nameof(calls), "at least one timed call");
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(kind, shape);
-        ExperimentSteps.Load(model, weights);
+        ModelSerializer.Load(model, weights);
         model.eval();
         var input = Inputs(meta, matrix, [window]);
         var micro = new double[calls];

@@ -37,7 +37,7 @@ public static class RunReport
         var studentFold = folds.Contains(1) ? 1 : folds[0];
         var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
         var timedWindow = windows.Count > 0 ? windows[0] : 0;
-        ModelShape ShapeOf(int fold) => ExperimentSteps.Shape(foldData[fold].Meta, results.Settings);
+        ModelShape ShapeOf(int fold) => results.Settings.ShapeFor(foldData[fold].Meta);
 
         // TorchSharp work, synchronous (each call owns its dispose scope). Predictions in patients/day.
         var predictions = new Dictionary<(ModelKind, int), double[][]>();
@@ -145,7 +145,7 @@ public static class RunReport
             var variant = point.Name == "student" ? "" : $"h{point.Hidden}";
             var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
                           ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
-            var shape = ExperimentSteps.Shape(data.Meta, results.Settings, point.Hidden);
+            var shape = results.Settings.ShapeFor(data.Meta, point.Hidden);
             latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
         }
         var mae = results.Sweep.Select(p => p.Truth.Mae.Mean).ToArray();

@@ -90,7 +90,7 @@ public sealed class Forecaster : IDisposable
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
                       ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
-        return Create(layout.RunId, kind, fold, meta, ExperimentSteps.Shape(meta, results.Settings), weights);
+        return Create(layout.RunId, kind, fold, meta, results.Settings.ShapeFor(meta), weights);
     }
 
     private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, ModelShape shape, byte[] weights)
@@ -98,7 +98,7 @@ public sealed class Forecaster : IDisposable
         var module = ModelFactory.Create(kind, shape);
         try
         {
-            ExperimentSteps.Load(module, weights);
+            ModelSerializer.Load(module, weights);
             module.eval();
             return new Forecaster(runId, kind, fold, meta, module);
         }

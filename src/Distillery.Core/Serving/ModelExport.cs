@@ -35,7 +35,7 @@ public static class ModelExport
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var path = layout.Safetensors(ModelKind.Student, fold);
         var bytes = await store.ReadIntactAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
-        var shape = ExperimentSteps.Shape(meta, results.Settings);
+        var shape = results.Settings.ShapeFor(meta);
         var features = meta.Features.Count;
         var architecture = new ServingArchitecture(shape.InputDays, shape.OutputDays, features, shape.StudentHidden, shape.StudentLayers,
             "relu", "sigmoid", "[batch, inputDays, features] flattened row-major");

@@ -40,7 +40,7 @@ public class BeyondTheStudyTests
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
         var settings = TinyRun.Settings() with { Protocol = Protocols.LeakageFree, Folds = 3 };
-        await steps.PrepareAsync(new PrepareRequest("lf", settings));
+        await steps.Prepare.RunAsync(new PrepareRequest("lf", settings));
         var layout = new RunLayout("lf");
         var raw = DataSource.LoadFile(RepoPaths.UsFl);
         var dates = raw.Rows.Select(r => r[raw.ColumnIndex("date")]).ToArray();
@@ -69,8 +69,8 @@ public class BeyondTheStudyTests
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
         var settings = TinyRun.Settings(epochs: 1);
-        await steps.PrepareAsync(new PrepareRequest("alpha", settings));
-        await steps.TrainTeacherAsync(new TrainRequest("alpha", settings, ModelKind.Teacher, 1));
+        await steps.Prepare.RunAsync(new PrepareRequest("alpha", settings));
+        await steps.TrainTeacher.RunAsync(new TrainRequest("alpha", settings, ModelKind.Teacher, 1));
         var fnn = await Outcome(steps, "alpha", settings, ModelKind.Fnn);
         var study = await Outcome(steps, "alpha", settings, ModelKind.Student);
 
@@ -80,8 +80,8 @@ public class BeyondTheStudyTests
         {
             var run = $"alpha{alpha:0}";
             var blended = settings with { Alpha = alpha };
-            await steps2.PrepareAsync(new PrepareRequest(run, blended));
-            await steps2.TrainTeacherAsync(new TrainRequest(run, blended, ModelKind.Teacher, 1));
+            await steps2.Prepare.RunAsync(new PrepareRequest(run, blended));
+            await steps2.TrainTeacher.RunAsync(new TrainRequest(run, blended, ModelKind.Teacher, 1));
             var student = await Outcome(steps2, run, blended, ModelKind.Student);
             var reference = alpha == 0 ? study : fnn;
             Assert.Equal(reference.Train, student.Train);
@@ -90,7 +90,7 @@ public class BeyondTheStudyTests
 
         static async Task<TrainingOutcome> Outcome(ExperimentSteps s, string run, ExperimentSettings settings, ModelKind kind)
         {
-            await s.TrainStudentAsync(new TrainRequest(run, settings, kind, 1, 1));
+            await s.TrainStudent.RunAsync(new TrainRequest(run, settings, kind, 1, 1));
             return (await s.Store.ReadJsonAsync<TrainingOutcome>(new RunLayout(run).Outcome(kind, 1)))!;
         }
     }

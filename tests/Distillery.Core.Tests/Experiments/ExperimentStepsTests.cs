@@ -68,11 +68,11 @@ public class ExperimentStepsTests
         var counter = new PassCounter();
         var steps = TinyRun.Steps(dir.Path, counter);
         var settings = TinyRun.Settings(epochs: 1);
-        await steps.PrepareAsync(new PrepareRequest("again", settings));
+        await steps.Prepare.RunAsync(new PrepareRequest("again", settings));
         var request = new TrainRequest("again", settings, ModelKind.Teacher, 1);
-        var first = await steps.TrainTeacherAsync(request);
+        var first = await steps.TrainTeacher.RunAsync(request);
         Assert.Equal(2, counter.Passes);
-        var second = await steps.TrainTeacherAsync(request);
+        var second = await steps.TrainTeacher.RunAsync(request);
         Assert.Equal(2, counter.Passes);
         Assert.Equal(first, second);
     }
@@ -83,17 +83,17 @@ public class ExperimentStepsTests
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
         var settings = TinyRun.Settings(epochs: 0);
-        var prepared = await steps.PrepareAsync(new PrepareRequest("roundtrip", settings));
-        var trained = await steps.TrainTeacherAsync(new TrainRequest("roundtrip", settings, ModelKind.Teacher, 1));
+        var prepared = await steps.Prepare.RunAsync(new PrepareRequest("roundtrip", settings));
+        var trained = await steps.TrainTeacher.RunAsync(new TrainRequest("roundtrip", settings, ModelKind.Teacher, 1));
         var layout = new RunLayout("roundtrip");
         var (meta, matrix) = await DatasetArtifact.LoadAsync(steps.Store, layout, default);
         using var windows = new WindowTensors(meta, matrix);
-        var shape = ExperimentSteps.Shape(meta, settings);
+        var shape = settings.ShapeFor(meta);
 
         using var loaded = ModelFactory.Create(ModelKind.Teacher, shape);
-        ExperimentSteps.Load(loaded, (await steps.Store.ReadAsync(trained.ModelPath))!);
+        ModelSerializer.Load(loaded, (await steps.Store.ReadAsync(trained.ModelPath))!);
         using var again = ModelFactory.Create(ModelKind.Teacher, shape);
-        ExperimentSteps.Load(again, ExperimentSteps.Save(loaded));
+        ModelSerializer.Load(again, ModelSerializer.Save(loaded));
         using var y1 = Distillery.Training.Trainer.Predict(loaded, windows.Inputs);
         using var y2 = Distillery.Training.Trainer.Predict(again, windows.Inputs);
         Assert.True(y1.eq(y2).all().item<bool>());
@@ -118,10 +118,10 @@ public class ExperimentStepsTests
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
         var missing = await Assert.ThrowsAsync<InvalidInputException>(() =>
-            steps.PrepareAsync(new PrepareRequest("bad", TinyRun.Settings() with { Target = "no_such_column" })));
+            steps.Prepare.RunAsync(new PrepareRequest("bad", TinyRun.Settings() with { Target = "no_such_column" })));
         Assert.Contains("no_such_column", missing.Message);
         var folds = await Assert.ThrowsAsync<InvalidInputException>(() =>
-            steps.PrepareAsync(new PrepareRequest("bad", TinyRun.Settings() with { Folds = 400 })));
+            steps.Prepare.RunAsync(new PrepareRequest("bad", TinyRun.Settings() with { Folds = 400 })));
         Assert.Contains("400", folds.Message);
         Assert.False(await steps.Store.ExistsAsync(new RunLayout("bad").DatasetJson));
     }

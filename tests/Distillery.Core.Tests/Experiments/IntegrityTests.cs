@@ -92,7 +92,7 @@ public class IntegrityTests
         await Flip(steps.Store, layout.DatasetMatrix, 8000);
         await Flip(steps.Store, layout.Model(ModelKind.Teacher, best));
         await steps.Store.DeleteAsync(layout.Outcome(ModelKind.Student, 1));
-        var student = await steps.TrainStudentAsync(new TrainRequest("inner", settings, ModelKind.Student, 1, best));
+        var student = await steps.TrainStudent.RunAsync(new TrainRequest("inner", settings, ModelKind.Student, 1, best));
 
         Assert.Equal(passes + 2 + 2, counter.Passes); // teacher again, then the student
         Assert.Equal(ArtifactCheck.Verified, (await steps.Store.ReadCheckedAsync(layout.DatasetMatrix)).Status);
@@ -114,18 +114,18 @@ public class IntegrityTests
 
         // The summarize step cannot retrain: it refuses a corrupt outcome (resuming the run retrains it first).
         var settings = TinyRun.Settings(epochs: 0);
-        var dataset = await steps.PrepareAsync(new PrepareRequest("refuse", settings));
+        var dataset = await steps.Prepare.RunAsync(new PrepareRequest("refuse", settings));
         var teachers = new List<TrainedModel>();
-        for (var fold = 1; fold <= 2; fold++) teachers.Add(await steps.TrainTeacherAsync(new TrainRequest("refuse", settings, ModelKind.Teacher, fold)));
+        for (var fold = 1; fold <= 2; fold++) teachers.Add(await steps.TrainTeacher.RunAsync(new TrainRequest("refuse", settings, ModelKind.Teacher, fold)));
         var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
         var students = new List<TrainedModel>();
         for (var fold = 1; fold <= 2; fold++)
         {
-            students.Add(await steps.TrainStudentAsync(new TrainRequest("refuse", settings, ModelKind.Student, fold, best)));
-            students.Add(await steps.TrainStudentAsync(new TrainRequest("refuse", settings, ModelKind.Fnn, fold)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest("refuse", settings, ModelKind.Student, fold, best)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest("refuse", settings, ModelKind.Fnn, fold)));
         }
         await Flip(steps.Store, layout.Outcome(ModelKind.Fnn, 2), 50);
-        var summary = await Assert.ThrowsAsync<CorruptArtifactException>(() => steps.SummarizeAsync(
+        var summary = await Assert.ThrowsAsync<CorruptArtifactException>(() => steps.Summarize.RunAsync(
             new SummarizeRequest("refuse", settings, dataset, teachers, best, students, DateTime.UtcNow, DateTime.UtcNow)));
         Assert.Contains("fnn-fold2.json is corrupt", summary.Message);
     }
@@ -138,7 +138,7 @@ public class IntegrityTests
         File.Copy(RepoPaths.UsFl, csv);
         var steps = TinyRun.Steps(Path.Combine(dir.Path, "out"));
         var settings = TinyRun.Settings() with { Data = csv };
-        await steps.PrepareAsync(new PrepareRequest("changed", settings));
+        await steps.Prepare.RunAsync(new PrepareRequest("changed", settings));
         var layout = new RunLayout("changed");
         await Flip(steps.Store, layout.DatasetMatrix, 800);
         var lines = File.ReadAllLines(csv);
@@ -148,7 +148,7 @@ public class IntegrityTests
         fields[column] = "987654";
         lines[200] = string.Join(',', fields);
         File.WriteAllLines(csv, lines);
-        var error = await Assert.ThrowsAsync<InvalidInputException>(() => steps.PrepareAsync(new PrepareRequest("changed", settings)));
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => steps.Prepare.RunAsync(new PrepareRequest("changed", settings)));
         Assert.Contains("changed since the run was prepared", error.Message);
     }
 }

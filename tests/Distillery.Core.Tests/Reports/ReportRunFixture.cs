@@ -22,18 +22,18 @@ public sealed class ReportRunFixture : IAsyncLifetime
         var steps = new ExperimentSteps(Store, new DataSourceOptions());
         var settings = new ExperimentSettings { Data = RepoPaths.UsFl, Folds = 2, Epochs = 1 };
         var started = DateTime.UtcNow;
-        var dataset = await steps.PrepareAsync(new PrepareRequest(RunId, settings));
+        var dataset = await steps.Prepare.RunAsync(new PrepareRequest(RunId, settings));
         var teachers = new List<TrainedModel>();
         foreach (var fold in new[] { 1, 2 })
-            teachers.Add(await steps.TrainTeacherAsync(new TrainRequest(RunId, settings, ModelKind.Teacher, fold)));
+            teachers.Add(await steps.TrainTeacher.RunAsync(new TrainRequest(RunId, settings, ModelKind.Teacher, fold)));
         var best = TeacherSelection.Best(teachers.Select(t => (t.Fold, t.FinalTrain, t.FinalTest)));
         var students = new List<TrainedModel>();
         foreach (var fold in new[] { 1, 2 })
         {
-            students.Add(await steps.TrainStudentAsync(new TrainRequest(RunId, settings, ModelKind.Student, fold, best)));
-            students.Add(await steps.TrainStudentAsync(new TrainRequest(RunId, settings, ModelKind.Fnn, fold)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest(RunId, settings, ModelKind.Student, fold, best)));
+            students.Add(await steps.TrainStudent.RunAsync(new TrainRequest(RunId, settings, ModelKind.Fnn, fold)));
         }
-        await steps.SummarizeAsync(new SummarizeRequest(RunId, settings, dataset, teachers, best, students, started, DateTime.UtcNow));
+        await steps.Summarize.RunAsync(new SummarizeRequest(RunId, settings, dataset, teachers, best, students, started, DateTime.UtcNow));
         Results = (await Store.ReadJsonAsync<RunResults>(new RunLayout(RunId).Results))!;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

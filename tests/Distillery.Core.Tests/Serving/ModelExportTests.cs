@@ -33,7 +33,7 @@ public class ModelExportTests(ServingRunFixture run)
         var length = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         using var header = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, length));
         var names = header.RootElement.EnumerateObject().Select(p => p.Name).Where(n => n != "__metadata__").Order().ToArray();
-        using var student = ModelFactory.Create(ModelKind.Student, ExperimentSteps.Shape(run.Meta, run.Results.Settings));
+        using var student = ModelFactory.Create(ModelKind.Student, run.Results.Settings.ShapeFor(run.Meta));
         Assert.Equal(student.state_dict().Keys.Order(), names);
         Assert.Equal(names, sidecar.Tensors.Select(t => t.Name).Order());
         Assert.Contains(sidecar.Tensors, t => t.Shape.SequenceEqual([50L, 5230L]));

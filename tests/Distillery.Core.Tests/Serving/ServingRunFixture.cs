@@ -49,8 +49,8 @@ public sealed class ServingRunFixture : IAsyncLifetime
             for (var c = 0; c < f; c++)
                 x[d * f + c] = (float)Matrix[(firstRow + d) * f + c];
         using var scope = NewDisposeScope();
-        using var model = ModelFactory.Create(kind, ExperimentSteps.Shape(Meta, Results.Settings));
-        ExperimentSteps.Load(model, weights);
+        using var model = ModelFactory.Create(kind, Results.Settings.ShapeFor(Meta));
+        ModelSerializer.Load(model, weights);
         var output = Trainer.Predict(model, tensor(x, [1, days, f])).to_type(ScalarType.Float64).cpu();
         return output.data<double>().ToArray().Select(Meta.UnscaleTarget).ToArray();
     }

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Distillery.Data;
+using Distillery.Models;
+using Distillery.Storage;
+
+namespace Distillery.Experiments.Steps;
+
+/// <summary>
+/// Loads and cleans the data source, cuts it into windows and folds, and stores the scaled dataset (and, under the
+/// leakage-free protocol, each fold's own). Idempotent: a verified stored dataset is returned as it is.
+/// </summary>
+public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions dataOptions)
+{
+    public async Task<PreparedDataset> RunAsync(PrepareRequest request, CancellationToken ct = default)
+    {
+        var settings = request.Settings.Validated();
+        var artifacts = new RunArtifacts(store, new RunLayout(RunIds.Validate(request.RunId), request.Part));
+        var perFold = settings.Protocol == Protocols.LeakageFree;
+        var clock = Stopwatch.StartNew();
+        var dataset = await artifacts.VerifiedDatasetAsync(perFold, ct);
+        if (dataset is null)
+        {
+            var table = await LoadTableAsync(settings, ct);
+            var data = StudyCleaning.Clean(table, settings.Target);
+            var windows = Windowing.Count(data.Rows, settings.InputDays, settings.OutputDays);
+            var folds = perFold
+                ? BlockedFolds.Split(windows, settings.Folds, settings.InputDays, settings.OutputDays)
+                : StudyFolds(windows, settings);
+            var matrix = DatasetArtifact.EncodeMatrix(data.Scaled);
+            await artifacts.CheckSameSourceAsync(matrix, ct);
+            if (perFold)
+                foreach (var fold in folds) await PrepareFoldAsync(artifacts, table, data, fold, settings, ct);
+            dataset = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds);
+            await artifacts.WriteDatasetAsync(dataset, matrix, ct);
+        }
+        var shape = settings.ShapeFor(dataset);
+        return new PreparedDataset(artifacts.Layout.RunId, artifacts.Layout.DatasetJson, dataset.Source, dataset.Rows, dataset.Windows,
+            dataset.Features.Count, dataset.Folds.Count, ModelFactory.ParameterCount(ModelKind.Teacher, shape),
+            ModelFactory.ParameterCount(ModelKind.Student, shape), clock.Elapsed.TotalSeconds, request.Part);
+    }
+
+    private static FoldSplit[] StudyFolds(int windows, ExperimentSettings settings)
+    {
+        if (settings.Folds > windows)
+            throw new InvalidInputException($"folds must be between 2 and the number of windows ({windows}), got {settings.Folds}");
+        var tests = KFold.TestFolds(windows, settings.Folds, settings.SplitSeed);
+        return tests.Select((test, i) => new FoldSplit(i + 1, KFold.TrainIndices(windows, test), test)).ToArray();
+    }
+
+    /// <summary>
+    /// Leakage-free: the cleaning rule (which columns survive) and the scaler are fit on the fold's training rows
+    /// only — every row except those its test windows cover — and then applied to all rows.
+    /// </summary>
+    private static async Task PrepareFoldAsync(RunArtifacts artifacts, RawTable table, CleanDataset all, FoldSplit fold,
+        ExperimentSettings settings, CancellationToken ct)
+    {
+        var sorted = SortedByDate(table, all);
+        var (first, last) = BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays);
+        var trainRows = sorted.Rows.Where((_, i) => i < first || i > last).ToArray();
+        CleanDataset fit;
+        try
+        {
+            fit = StudyCleaning.Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings.Target);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"fold {fold.Fold} (training rows only): {e.Message}");
+        }
+        var scaled = fit.ApplyScaling(sorted);
+        var meta = DatasetArtifact.From(all, settings.InputDays, settings.OutputDays, [fold]) with
+        {
+            Features = fit.Features,
+            Min = fit.Min,
+            Max = fit.Max,
+            TargetIndex = fit.TargetIndex,
+        };
+        await artifacts.WriteFoldDatasetAsync(fold.Fold, meta, DatasetArtifact.EncodeMatrix(scaled), ct);
+    }
+
+    /// <summary>The raw rows in the cleaned dataset's date order.</summary>
+    private static RawTable SortedByDate(RawTable table, CleanDataset clean)
+    {
+        var dateColumn = table.ColumnIndex(StudyCleaning.DateColumn);
+        var byDate = table.Rows.ToDictionary(r => r[dateColumn]);
+        return table with { Rows = clean.Dates.Select(d => byDate[d.ToString("yyyy-MM-dd")]).ToArray(), LineNumbers = null };
+    }
+
+    /// <summary>Loads and cleans the run's data source (also used by <c>distillery prepare</c>).</summary>
+    public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default) =>
+        StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target);
+
+    private async Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct)
+    {
+        var spec = settings.Sources.Count == 1 ? settings.Sources[0] ?? DefaultData.Path
+            : throw new InvalidInputException("this step works on one data source at a time");
+        if (!spec.StartsWith(BlobPrefix, StringComparison.Ordinal)) return await DataSource.LoadAsync(spec, dataOptions, ct);
+        var path = ArtifactPath.Validate(spec[BlobPrefix.Length..]);
+        var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidInputException($"dataset '{spec}' not found in {store.Describe()}");
+        using var stream = new MemoryStream(bytes);
+        return RawTableReader.Read(stream, spec, dataOptions.MaxBytes);
+    }
+
+    public const string BlobPrefix = "blob:";
+}
