@@ -24,8 +24,8 @@ public static class SelfTest
             student.eval();
             using var noGrad = no_grad();
             using var input = rand(1, InputDays, Features);
-            Check("teacher", teacher, input);
-            Check("student", student, input);
+            Check(ModelKind.Teacher.Name(), teacher, input);
+            Check(ModelKind.Student.Name(), student, input);
             output.WriteLine(
                 $"self-test ok: torch {torch.__version__}, teacher {ModelFactory.ParameterCount(teacher)} params, " +
                 $"student {ModelFactory.ParameterCount(student)} params, outputs [1,{OutputDays}]");

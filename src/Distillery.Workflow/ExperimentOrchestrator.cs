@@ -29,7 +29,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
         var options = ActivityRetry.Options;
         var parts = ExperimentPart.Of(settings);
         var sweep = settings.StudentHidden.Distinct().Skip(1).ToArray();
-        var jobsPerFold = 3 + sweep.Length;
+        var jobsPerFold = ModelKinds.All.Count + sweep.Length;
         try
         {
             context.SetCustomStatus(new ExperimentProgress("prepare", 0, settings.Folds, 0, Total(parts.Count * settings.Folds), []));
@@ -45,10 +45,12 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
             var teacherJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
                 context.CallActivityAsync<TrainedModel>(nameof(TrainTeacherActivity),
                     new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Teacher, fold, Part: p.First.Key), options))).ToList();
-            // The FNN needs no teacher: it trains alongside the teachers (scheduled after them, so they go first).
-            var fnnJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold =>
+            // Models trained on the truth need no teacher (the FNN): they train alongside the teachers (scheduled after
+            // them, so the teachers go first).
+            var truthKinds = ModelKinds.All.Where(k => k != ModelKind.Teacher && !k.LearnsFromTeacher()).ToArray();
+            var fnnJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold => truthKinds.Select(kind =>
                 context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
-                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), ModelKind.Fnn, fold, Part: p.First.Key), options))).ToList();
+                    new TrainRequest(request.RunId, p.First.SettingsFrom(settings), kind, fold, Part: p.First.Key), options)))).ToList();
             var teachers = await tracker.WhenAll(teacherJobs, alsoCounting: fnnJobs);
 
             // The study distils every fold's student from its one best teacher; leakage-free uses each fold's own.
@@ -59,13 +61,14 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
                 log.LogInformation("Run {RunId} {Part}: best teacher is fold {Fold}", request.RunId, part, fold);
 
             tracker.Phase("students");
+            var distilledKinds = ModelKinds.All.Where(k => k.LearnsFromTeacher()).ToArray();
             var studentJobs = parts.Zip(prepared).SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold =>
             {
                 var partSettings = p.First.SettingsFrom(settings);
                 var teacherFold = best[p.First.Key] > 0 ? best[p.First.Key] : fold;
-                return new int?[] { null }.Concat(sweep.Select(h => (int?)h))
+                return distilledKinds.SelectMany(kind => new int?[] { null }.Concat(sweep.Select(h => (int?)h))
                     .Select(hidden => context.CallActivityAsync<TrainedModel>(nameof(TrainStudentActivity),
-                        new TrainRequest(request.RunId, partSettings, ModelKind.Student, fold, teacherFold, p.First.Key, hidden), options));
+                        new TrainRequest(request.RunId, partSettings, kind, fold, teacherFold, p.First.Key, hidden), options)));
             })).ToList();
             var students = await tracker.WhenAll(studentJobs.Concat(fnnJobs).ToList());
 
@@ -121,7 +124,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
                 var model = await done;
                 jobsDone++;
                 (foldsDone.TryGetValue(phase, out var set) ? set : foldsDone[phase] = []).Add($"{model.Part}/{model.Fold}");
-                latest.Add(new FinalLoss(model.Kind.Name() + (model.StudentHidden is { } h ? $"-h{h}" : ""), model.Fold, model.FinalTrain, model.FinalTest, model.Part));
+                latest.Add(new FinalLoss(model.Name, model.Fold, model.FinalTrain, model.FinalTest, model.Part));
                 if (latest.Count > 10) latest.RemoveAt(0);
                 Publish();
             }

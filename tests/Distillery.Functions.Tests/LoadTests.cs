@@ -1,3 +1,4 @@
+using Distillery.Models;
 using System.Text;
 using Distillery.Experiments;
 using Distillery.Functions.Http;
@@ -44,8 +45,8 @@ public class LoadTests(ApiHost host) : IClassFixture<ApiHost>
             results.Add(r);
         }
         // Independent: every seed starts from its own weights, so no two runs share a curve.
-        Assert.Equal(runs, results.Select(r => r.Folds[0].Teacher.Train[0]).Distinct().Count());
-        Assert.Equal(runs, results.Select(r => r.Folds[1].Fnn.Test[0]).Distinct().Count());
+        Assert.Equal(runs, results.Select(r => r.Folds[0][ModelKind.Teacher].Train[0]).Distinct().Count());
+        Assert.Equal(runs, results.Select(r => r.Folds[1][ModelKind.Fnn].Test[0]).Distinct().Count());
 
         // Correct: a run of the load equals the same experiment run alone, step by step, elsewhere.
         using var dir = new TempDir();
@@ -59,9 +60,9 @@ public class LoadTests(ApiHost host) : IClassFixture<ApiHost>
         for (var f = 0; f < 2; f++)
         {
             Assert.Equal(expected.Folds[f].TestIndices, actual.Folds[f].TestIndices);
-            Assert.Equal(expected.Folds[f].Teacher.Test, actual.Folds[f].Teacher.Test);
-            Assert.Equal(expected.Folds[f].Student.TestVsTruth, actual.Folds[f].Student.TestVsTruth);
-            Assert.Equal(expected.Folds[f].Fnn.Train, actual.Folds[f].Fnn.Train);
+            Assert.Equal(expected.Folds[f][ModelKind.Teacher].Test, actual.Folds[f][ModelKind.Teacher].Test);
+            Assert.Equal(expected.Folds[f][ModelKind.Student].TestVsTruth, actual.Folds[f][ModelKind.Student].TestVsTruth);
+            Assert.Equal(expected.Folds[f][ModelKind.Fnn].Train, actual.Folds[f][ModelKind.Fnn].Train);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Distillery.Models;
 using System.Text;
 using System.Text.Json;
 using Distillery.Data;

@@ -1,4 +1,5 @@
 using Distillery.Experiments;
+using Distillery.Models;
 using Xunit;
 
 namespace Distillery.Tests;
@@ -13,13 +14,13 @@ public static class RunComparison
         for (var i = 0; i < expected.Folds.Count; i++)
         {
             Assert.Equal(expected.Folds[i].TestIndices, actual.Folds[i].TestIndices);
-            foreach (var pick in new Func<FoldResult, Curves>[] { f => f.Teacher, f => f.Student, f => f.Fnn })
+            foreach (var kind in ModelKinds.All)
             {
-                Assert.Equal(pick(expected.Folds[i]).Train, pick(actual.Folds[i]).Train);
-                Assert.Equal(pick(expected.Folds[i]).Test, pick(actual.Folds[i]).Test);
-                Assert.Equal(pick(expected.Folds[i]).TestVsTruth, pick(actual.Folds[i]).TestVsTruth);
+                Assert.Equal(expected.Folds[i][kind].Train, actual.Folds[i][kind].Train);
+                Assert.Equal(expected.Folds[i][kind].Test, actual.Folds[i][kind].Test);
+                Assert.Equal(expected.Folds[i][kind].TestVsTruth, actual.Folds[i][kind].TestVsTruth);
             }
         }
-        Assert.Equal(expected.Summary["student"], actual.Summary["student"]);
+        Assert.Equal(expected.Summary[ModelKind.Student], actual.Summary[ModelKind.Student]);
     }
 }

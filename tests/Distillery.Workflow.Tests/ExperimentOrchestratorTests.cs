@@ -52,9 +52,9 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
         for (var i = 0; i < viaSteps.Folds.Count; i++)
         {
             Assert.Equal(viaSteps.Folds[i].TestIndices, viaDurable.Folds[i].TestIndices);
-            Assert.Equal(viaSteps.Folds[i].Teacher.Train, viaDurable.Folds[i].Teacher.Train);
-            Assert.Equal(viaSteps.Folds[i].Student.TestVsTruth, viaDurable.Folds[i].Student.TestVsTruth);
-            Assert.Equal(viaSteps.Folds[i].Fnn.Test, viaDurable.Folds[i].Fnn.Test);
+            Assert.Equal(viaSteps.Folds[i][ModelKind.Teacher].Train, viaDurable.Folds[i][ModelKind.Teacher].Train);
+            Assert.Equal(viaSteps.Folds[i][ModelKind.Student].TestVsTruth, viaDurable.Folds[i][ModelKind.Student].TestVsTruth);
+            Assert.Equal(viaSteps.Folds[i][ModelKind.Fnn].Test, viaDurable.Folds[i][ModelKind.Fnn].Test);
         }
     }
 

@@ -79,6 +79,13 @@ public sealed record ExperimentSettings
     public Models.ModelShape ShapeFor(DatasetArtifact dataset, int? studentHidden = null) =>
         new(dataset.Features.Count, InputDays, OutputDays, StudentHidden: studentHidden ?? StudentHidden[0], StudentLayers: StudentLayers);
 
+    /// <summary>The Adam learning rate of a kind's training jobs.</summary>
+    public double LearningRate(Models.ModelKind kind) => kind switch
+    {
+        Models.ModelKind.Teacher => TeacherLr,
+        Models.ModelKind.Student or Models.ModelKind.Fnn => StudentLr,
+    };
+
     /// <summary>Throws <see cref="InvalidInputException"/> naming every invalid field.</summary>
     public ExperimentSettings Validated()
     {

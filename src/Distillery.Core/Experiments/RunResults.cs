@@ -6,8 +6,6 @@ namespace Distillery.Experiments;
 /// <summary>Per-pass losses of one model on one fold, and its final accuracy against the truth.</summary>
 public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth = null, TruthMetrics? Truth = null);
 
-public sealed record FoldResult(int Fold, int[] TrainIndices, int[] TestIndices, Curves Teacher, Curves Student, Curves Fnn,
-    IReadOnlyDictionary<string, TruthMetrics>? Baselines = null, IReadOnlyDictionary<string, Curves>? Sweep = null);
 
 public sealed record DatasetSummary(string Source, string Target, int Rows, int Windows, IReadOnlyList<string> Features,
     string FirstDate, string LastDate);
@@ -30,15 +28,18 @@ public sealed record RunResults
     public string Location { get; init; } = "";
     public required ExperimentSettings Settings { get; init; }
     public required DatasetSummary Dataset { get; init; }
-    public required IReadOnlyDictionary<string, long> Params { get; init; }
+    public required IReadOnlyDictionary<ModelKind, long> Params { get; init; }
     /// <summary>The study's best teacher (1-based); under the leakage-free protocol every fold uses its own, and this is 0.</summary>
     public required int BestTeacherFold { get; init; }
     public required IReadOnlyList<FoldResult> Folds { get; init; }
-    public required IReadOnlyDictionary<string, ModelSummary> Summary { get; init; }
+    public required IReadOnlyDictionary<ModelKind, ModelSummary> Summary { get; init; }
     /// <summary>The distilled student's final test loss against the true targets (the study never reported it).</summary>
     public required MeanSem StudentTestVsTruth { get; init; }
-    /// <summary>Every model and baseline against the truth, mean ± SEM over folds (teacher, student, fnn, persistence, inputMean).</summary>
+    /// <summary>Every model and baseline against the truth, mean ± SEM over folds, keyed by the model kind's name or the
+    /// baseline's (teacher, student, fnn, persistence, inputMean).</summary>
     public IReadOnlyDictionary<string, TruthSummary> Truth { get; init; } = new Dictionary<string, TruthSummary>();
+
+    public TruthSummary TruthOf(ModelKind kind) => Truth[kind.Name()];
     public IReadOnlyList<SweepPoint> Sweep { get; init; } = [];
     /// <summary>The smallest swept student whose mean test MAE is at most the teacher's × (1 + sweepTolerance); null if none.</summary>
     public string? SmallestStudentWithinTolerance { get; init; }
@@ -61,40 +62,30 @@ public sealed record RunResults
             var (foldMeta, foldMatrix) = await artifacts.FoldDatasetAsync(settings.Protocol == Protocols.LeakageFree, split.Fold, ct);
             var sweep = new Dictionary<string, Curves>();
             foreach (var h in sweepSizes) sweep[$"h{h}"] = CurvesOf(await Outcome(ModelKind.Student, split.Fold, $"h{h}"));
-            folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices,
-                CurvesOf(await Outcome(ModelKind.Teacher, split.Fold)), CurvesOf(await Outcome(ModelKind.Student, split.Fold)),
-                CurvesOf(await Outcome(ModelKind.Fnn, split.Fold)),
+            var models = new Dictionary<ModelKind, Curves>();
+            foreach (var kind in ModelKinds.All) models[kind] = CurvesOf(await Outcome(kind, split.Fold));
+            folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices, models,
                 Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices), sweep.Count > 0 ? sweep : null));
         }
 
-        ModelSummary Losses(Func<FoldResult, Curves> pick)
+        ModelSummary Losses(ModelKind kind)
         {
-            var train = folds.Select(f => pick(f).Train[^1]).ToList();
-            var test = folds.Select(f => pick(f).Test[^1]).ToList();
+            var train = folds.Select(f => f[kind].Train[^1]).ToList();
+            var test = folds.Select(f => f[kind].Test[^1]).ToList();
             return new ModelSummary(Statistics.Mean(train), Statistics.Sem(train), Statistics.Mean(test), Statistics.Sem(test));
         }
-        var summary = new Dictionary<string, ModelSummary>
-        {
-            ["teacher"] = Losses(f => f.Teacher),
-            ["student"] = Losses(f => f.Student),
-            ["fnn"] = Losses(f => f.Fnn),
-        };
-        var truth = new Dictionary<string, TruthSummary>
-        {
-            ["teacher"] = Summarize(folds.Select(f => f.Teacher.Truth!)),
-            ["student"] = Summarize(folds.Select(f => f.Student.Truth!)),
-            ["fnn"] = Summarize(folds.Select(f => f.Fnn.Truth!)),
-            ["persistence"] = Summarize(folds.Select(f => f.Baselines!["persistence"])),
-            ["inputMean"] = Summarize(folds.Select(f => f.Baselines!["inputMean"])),
-        };
+        var summary = ModelKinds.All.ToDictionary(kind => kind, Losses);
+        var truth = new Dictionary<string, TruthSummary>();
+        foreach (var kind in ModelKinds.All) truth[kind.Name()] = Summarize(folds.Select(f => f[kind].Truth!));
+        foreach (var baseline in Evaluation.BaselineNames) truth[baseline] = Summarize(folds.Select(f => f.Baselines![baseline]));
         var shape = settings.ShapeFor(meta);
         var sweepPoints = settings.StudentHidden.Distinct().Select(h => new SweepPoint(
-                h == settings.StudentHidden[0] ? "student" : $"student-h{h}", h, settings.StudentLayers,
+                h == settings.StudentHidden[0] ? ModelKind.Student.Name() : $"{ModelKind.Student.Name()}-h{h}", h, settings.StudentLayers,
                 ModelFactory.ParameterCount(ModelKind.Student, shape with { StudentHidden = h }),
-                h == settings.StudentHidden[0] ? truth["student"] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
+                h == settings.StudentHidden[0] ? truth[ModelKind.Student.Name()] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
             .ToList();
 
-        var studentVsTruth = folds.Select(f => f.Student.TestVsTruth![^1]).ToList();
+        var studentVsTruth = folds.Select(f => f[ModelKind.Student].TestVsTruth![^1]).ToList();
         var timings = new Dictionary<string, double>
         {
             ["prepare"] = request.Dataset.Seconds,
@@ -113,7 +104,7 @@ public sealed record RunResults
             Location = ExperimentPart.LocationName(settings.Data),
             Settings = settings,
             Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate),
-            Params = new Dictionary<string, long> { ["teacher"] = request.Dataset.TeacherParameters, ["student"] = request.Dataset.StudentParameters },
+            Params = new Dictionary<ModelKind, long> { [ModelKind.Teacher] = request.Dataset.TeacherParameters, [ModelKind.Student] = request.Dataset.StudentParameters },
             BestTeacherFold = request.BestTeacherFold,
             Folds = folds,
             Summary = summary,
@@ -121,7 +112,7 @@ public sealed record RunResults
             Truth = truth,
             Sweep = sweepPoints.Count > 1 ? sweepPoints : [],
             SmallestStudentWithinTolerance = sweepPoints.Count > 1
-                ? sweepPoints.Where(p => p.Truth.Mae.Mean <= truth["teacher"].Mae.Mean * (1 + settings.SweepTolerance))
+                ? sweepPoints.Where(p => p.Truth.Mae.Mean <= truth[ModelKind.Teacher.Name()].Mae.Mean * (1 + settings.SweepTolerance))
                     .OrderBy(p => p.Parameters).FirstOrDefault()?.Name
                 : null,
             Timings = timings,

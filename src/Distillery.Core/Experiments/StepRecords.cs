@@ -25,7 +25,11 @@ public sealed record TrainedModel(string RunId, ModelKind Kind, int Fold, string
     double FinalTrain, double FinalTest, double? FinalTestVsTruth, double Seconds, string Part = "", int? StudentHidden = null,
     long Parameters = 0, string Worker = "", DateTime StartedUtc = default, DateTime FinishedUtc = default)
 {
-    public JobRecord Job => new(Kind.Name() + (StudentHidden is { } h ? $"-h{h}" : ""), Fold, Part, Worker, StartedUtc, FinishedUtc, Seconds);
+    /// <summary>What it is in progress and results.json: the kind's name, and a sweep student's width ("student-h8").</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Name => Kind.Name() + (StudentHidden is { } h ? $"-h{h}" : "");
+
+    public JobRecord Job => new(Name, Fold, Part, Worker, StartedUtc, FinishedUtc, Seconds);
 }
 
 /// <summary>One training job in results.json: what it trained, which process ran it (machine:pid), and when.</summary>
@@ -42,7 +46,7 @@ public sealed record SummarizeRequest(string RunId, ExperimentSettings Settings,
     DateTime StartedUtc, DateTime FinishedTrainingUtc, string Part = "");
 
 public sealed record RunSummary(string RunId, string ResultsPath, string ReportPath, int BestTeacherFold,
-    IReadOnlyDictionary<string, ModelSummary> Summary, string Part = "");
+    IReadOnlyDictionary<ModelKind, ModelSummary> Summary, string Part = "");
 
 public sealed record ModelSummary(double MeanTrain, double SemTrain, double MeanTest, double SemTest);
 

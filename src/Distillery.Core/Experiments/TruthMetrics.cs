@@ -49,7 +49,12 @@ public static class Evaluation
     public static double MaeOf(double[][] forecast, double[][] truth, double targetMin, double targetMax) =>
         Compute(forecast, truth, targetMin, targetMax, 1).Mae;
 
-    /// <summary>Metrics of both baselines on a fold's test windows, keyed persistence and inputMean.</summary>
+    public const string PersistenceName = "persistence", InputMeanName = "inputMean";
+
+    /// <summary>The naive forecasts every model is compared with, in report order.</summary>
+    public static IReadOnlyList<string> BaselineNames { get; } = [PersistenceName, InputMeanName];
+
+    /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>.</summary>
     public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
     {
         var (min, max) = (meta.Min[meta.TargetIndex], meta.Max[meta.TargetIndex]);
@@ -58,8 +63,8 @@ public static class Evaluation
         var persistenceMae = MaeOf(persistence, truth, min, max);
         return new Dictionary<string, TruthMetrics>
         {
-            ["persistence"] = Compute(persistence, truth, min, max, persistenceMae),
-            ["inputMean"] = Compute(InputMean(meta, matrix, windows), truth, min, max, persistenceMae),
+            [PersistenceName] = Compute(persistence, truth, min, max, persistenceMae),
+            [InputMeanName] = Compute(InputMean(meta, matrix, windows), truth, min, max, persistenceMae),
         };
     }
 

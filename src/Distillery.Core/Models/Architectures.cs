@@ -64,10 +64,10 @@ public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
 
 public static class ModelFactory
 {
-    public static nn.Module<Tensor, Tensor> Create(ModelKind kind, ModelShape shape) => kind switch
+    public static nn.Module<Tensor, Tensor> Create(ModelKind kind, ModelShape shape) => kind.Architecture() switch
     {
-        ModelKind.Teacher => new LstmTeacher(shape),
-        _ => new FeedForwardStudent(shape),
+        Architecture.Lstm => new LstmTeacher(shape),
+        Architecture.FeedForward => new FeedForwardStudent(shape),
     };
 
     /// <summary>The parameter count of a model of this kind and shape.</summary>

@@ -1,3 +1,4 @@
+using Distillery.Models;
 using System.Globalization;
 using Distillery.Experiments;
 
@@ -57,11 +58,11 @@ public static class ReportTable
 
     public static IReadOnlyList<TableRow> Rows(RunResults results, InferenceTiming teacherTiming, InferenceTiming studentTiming)
     {
-        var teacher = Summary(results, "teacher");
-        var student = Summary(results, "student");
-        var fnn = Summary(results, "fnn");
-        var teacherParams = results.Params.TryGetValue("teacher", out var tp) ? ReportFormat.Count(tp) : ReportFormat.Missing;
-        var studentParams = results.Params.TryGetValue("student", out var sp) ? ReportFormat.Count(sp) : ReportFormat.Missing;
+        var teacher = Summary(results, ModelKind.Teacher);
+        var student = Summary(results, ModelKind.Student);
+        var fnn = Summary(results, ModelKind.Fnn);
+        var teacherParams = results.Params.TryGetValue(ModelKind.Teacher, out var tp) ? ReportFormat.Count(tp) : ReportFormat.Missing;
+        var studentParams = results.Params.TryGetValue(ModelKind.Student, out var sp) ? ReportFormat.Count(sp) : ReportFormat.Missing;
         var vsTruth = results.StudentTestVsTruth;
         return
         [
@@ -84,6 +85,6 @@ public static class ReportTable
         ];
     }
 
-    private static ModelSummary Summary(RunResults results, string key) =>
+    private static ModelSummary Summary(RunResults results, ModelKind key) =>
         results.Summary.TryGetValue(key, out var s) ? s : new ModelSummary(double.NaN, double.NaN, double.NaN, double.NaN);
 }

@@ -111,8 +111,8 @@ public static class RunReport
         static double[] Passes(double[] curve) => Enumerable.Range(1, curve.Length).Select(p => (double)p).ToArray();
         ChartSeries Teacher(FoldResult f, int i, double[] y) => new($"Teacher fold {f.Fold}", Passes(y), y, ReportCharts.Categorical(i));
         IEnumerable<ChartSeries> Pair(Func<Curves, double[]> pick, string studentNote, string fnnNote) =>
-            results.Folds.Select((f, i) => new ChartSeries($"Student fold {f.Fold}{studentNote}", Passes(pick(f.Student)), pick(f.Student), ReportCharts.Shade(ReportCharts.Reds, i, n)))
-                .Concat(results.Folds.Select((f, i) => new ChartSeries($"FNN fold {f.Fold}{fnnNote}", Passes(pick(f.Fnn)), pick(f.Fnn), ReportCharts.Shade(ReportCharts.Blues, i, n), Dashed: true)));
+            results.Folds.Select((f, i) => new ChartSeries($"Student fold {f.Fold}{studentNote}", Passes(pick(f[ModelKind.Student])), pick(f[ModelKind.Student]), ReportCharts.Shade(ReportCharts.Reds, i, n)))
+                .Concat(results.Folds.Select((f, i) => new ChartSeries($"FNN fold {f.Fold}{fnnNote}", Passes(pick(f[ModelKind.Fnn])), pick(f[ModelKind.Fnn]), ReportCharts.Shade(ReportCharts.Blues, i, n), Dashed: true)));
         const string loss = "Loss (sum of window MSEs, scaled target)";
         var best = results.BestTeacherFold > 0
             ? $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from."
@@ -121,10 +121,10 @@ public static class RunReport
         [
             new("teacher-train-loss", "Teacher training loss per fold",
                 "LSTM teacher: training loss per pass, one line per fold, against the true targets." + best,
-                ReportCharts.Losses("Teacher training loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f.Teacher.Train)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+                ReportCharts.Losses("Teacher training loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Train)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
             new("teacher-test-loss", "Teacher test loss per fold",
                 "LSTM teacher: loss on each fold's held-out windows after each pass, against the true targets." + best,
-                ReportCharts.Losses("Teacher test loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f.Teacher.Test)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+                ReportCharts.Losses("Teacher test loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Test)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
             new("student-fnn-train-loss", "Distilled student vs FNN: training loss",
                 "Training loss per pass: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets), every fold.",
                 ReportCharts.Losses("Distilled student vs FNN: training loss", loss, Pair(c => c.Train, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
@@ -149,8 +149,8 @@ public static class RunReport
             latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
         }
         var mae = results.Sweep.Select(p => p.Truth.Mae.Mean).ToArray();
-        var teacherMae = results.Truth["teacher"].Mae.Mean;
-        var teacherParams = (double)results.Params["teacher"];
+        var teacherMae = results.TruthOf(ModelKind.Teacher).Mae.Mean;
+        var teacherParams = (double)results.Params[ModelKind.Teacher];
         ChartSeries Students(double[] x) => new("Students (distilled)", x, mae, ReportCharts.Reds[2]);
         ChartSeries Teacher(double x) => new("Teacher", [x], [teacherMae], ReportCharts.Greens[2]);
         var named = results.SmallestStudentWithinTolerance is { } n

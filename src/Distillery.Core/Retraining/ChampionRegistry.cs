@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Distillery.Experiments;
+using Distillery.Models;
 using Distillery.Storage;
 
 namespace Distillery.Retraining;
@@ -131,7 +132,7 @@ public sealed class ChampionRegistry(IArtifactStore store)
     public static ChampionRecord Candidate(RunResults results, string runId, string fingerprint, string datasetPath, DateTime nowUtc)
     {
         var perWindow = results.Folds
-            .Select(f => f.Student.TestVsTruth![^1] / f.TestIndices.Length)
+            .Select(f => f[ModelKind.Student].TestVsTruth![^1] / f.TestIndices.Length)
             .ToList();
         return new ChampionRecord(runId, fingerprint, datasetPath, Statistics.Mean(perWindow), Statistics.Sem(perWindow),
             results.Dataset.Windows, nowUtc);

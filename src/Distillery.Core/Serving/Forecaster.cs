@@ -29,7 +29,7 @@ public sealed class Forecaster : IDisposable
     private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, nn.Module<Tensor, Tensor> model)
     {
         RunId = runId;
-        Kind = kind.Name();
+        Kind = kind;
         Fold = fold;
         this.meta = meta;
         this.model = model;
@@ -43,8 +43,7 @@ public sealed class Forecaster : IDisposable
     public bool IsDisposed { get { lock (gate) return disposed; } }
 
     public string RunId { get; }
-    /// <summary>"student" or "teacher".</summary>
-    public string Kind { get; }
+    public ModelKind Kind { get; }
     public int Fold { get; }
     /// <summary>Feature columns the input rows must have, in model order.</summary>
     public IReadOnlyList<string> Features => meta.Features;
@@ -52,21 +51,23 @@ public sealed class Forecaster : IDisposable
     public int OutputDays => meta.OutputDays;
     public string Target => meta.Target;
 
-    /// <summary>"student" or "teacher" (case-insensitive); anything else is bad input.</summary>
-    public static ModelKind ParseKind(string? name) => name?.Trim().ToLowerInvariant() switch
-    {
-        "student" => ModelKind.Student,
-        "teacher" => ModelKind.Teacher,
-        _ => throw new InvalidInputException("model must be student or teacher"),
-    };
+    /// <summary>The models a run serves: its champion fold's distilled student, and its best teacher.</summary>
+    public static IReadOnlyList<ModelKind> ServedKinds { get; } = [ModelKind.Student, ModelKind.Teacher];
+
+    private static readonly string ServedNames = string.Join(" or ", ServedKinds.Select(k => k.Name()));
+
+    /// <summary>A served kind by name (case-insensitive); anything else is bad input.</summary>
+    public static ModelKind ParseKind(string? name) => ModelKinds.Parse(name?.Trim()) is { } kind && ServedKinds.Contains(kind)
+        ? kind
+        : throw new InvalidInputException($"model must be {ServedNames}, got '{name}'");
 
     /// <summary>The fold whose distilled student has the lowest final test loss against the truth; ties → lower fold.</summary>
     public static int ChampionFold(RunResults results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var candidates = results.Folds
-            .Where(f => f.Student.TestVsTruth is { Length: > 0 })
-            .Select(f => (f.Fold, Loss: f.Student.TestVsTruth![^1]))
+            .Where(f => f[ModelKind.Student].TestVsTruth is { Length: > 0 })
+            .Select(f => (f.Fold, Loss: f[ModelKind.Student].TestVsTruth![^1]))
             .OrderBy(f => double.IsNaN(f.Loss) ? double.PositiveInfinity : f.Loss)
             .ThenBy(f => f.Fold)
             .ToList();
@@ -79,7 +80,7 @@ public sealed class Forecaster : IDisposable
     public static async Task<Forecaster> LoadAsync(IArtifactStore store, string runId, ModelKind kind, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (kind is not (ModelKind.Student or ModelKind.Teacher)) throw new InvalidInputException("model must be student or teacher");
+        if (!ServedKinds.Contains(kind)) throw new InvalidInputException($"model must be {ServedNames}");
         var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
@@ -133,7 +134,7 @@ public sealed class Forecaster : IDisposable
         var days = new ForecastDay[scaled.Length];
         for (var d = 0; d < days.Length; d++)
             days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
-        return new Forecast(Kind, RunId, Fold, days);
+        return new Forecast(Kind.Name(), RunId, Fold, days);
     }
 
     /// <summary>The model input [InputDays × features] (float32, row-major) and the last input date.</summary>

@@ -34,8 +34,10 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
         string location, CancellationToken ct)
     {
         if (!DataSource.IsLocationKey(location)) return ApiResults.BadRequest($"'{location}' is not a location key such as US_FL");
-        var model = request.Query["model"].ToString();
-        if (model is not ("" or "student" or "teacher")) return ApiResults.BadRequest($"model must be student or teacher, got '{model}'");
+        var name = request.Query["model"].ToString();
+        ModelKind model;
+        try { model = name == "" ? ModelKind.Student : Forecaster.ParseKind(name); }
+        catch (InvalidInputException e) { return ApiResults.BadRequest(e.Message); }
         // The size limit first: an oversized body is refused before any storage is touched.
         var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes * 16, ct);
         if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes * 16} byte limit");
@@ -44,7 +46,7 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
         try
         {
             var rows = IsCsv(request) ? Forecaster.RowsFromCsv(new MemoryStream(body), body.Length + 1) : RowsFromJson(body);
-            using var lease = await cache.RentAsync(state!.Champion!.RunId, model == "teacher" ? ModelKind.Teacher : ModelKind.Student, ct);
+            using var lease = await cache.RentAsync(state!.Champion!.RunId, model, ct);
             return ApiResults.Json(200, lease.Forecaster.Predict(rows));
         }
         catch (InvalidInputException e)

@@ -18,22 +18,22 @@ public class ExperimentStepsTests
         Assert.Equal("completed", results.Status);
         Assert.Equal(381, results.Dataset.Windows);
         Assert.Equal(523, results.Dataset.Features.Count);
-        Assert.Equal(41_029, results.Params["teacher"]);
-        Assert.Equal(264_814, results.Params["student"]);
+        Assert.Equal(41_029, results.Params[ModelKind.Teacher]);
+        Assert.Equal(264_814, results.Params[ModelKind.Student]);
         Assert.Equal(2, results.Folds.Count);
         foreach (var fold in results.Folds)
         {
             Assert.Equal(381, fold.TrainIndices.Length + fold.TestIndices.Length);
-            foreach (var curves in new[] { fold.Teacher, fold.Student, fold.Fnn })
+            foreach (var curves in new[] { fold[ModelKind.Teacher], fold[ModelKind.Student], fold[ModelKind.Fnn] })
             {
                 Assert.Equal(2, curves.Train.Length);
                 Assert.True(curves.Train[1] < curves.Train[0], $"train {curves.Train[0]} → {curves.Train[1]}");
             }
-            Assert.Equal(2, fold.Student.TestVsTruth!.Length);
+            Assert.Equal(2, fold[ModelKind.Student].TestVsTruth!.Length);
         }
         Assert.InRange(results.BestTeacherFold, 1, 2);
         Assert.True(results.StudentTestVsTruth.Mean > 0);
-        Assert.Equal(Statistics.Mean(results.Folds.Select(f => f.Fnn.Test[^1]).ToList()), results.Summary["fnn"].MeanTest, 12);
+        Assert.Equal(Statistics.Mean(results.Folds.Select(f => f[ModelKind.Fnn].Test[^1]).ToList()), results.Summary[ModelKind.Fnn].MeanTest, 12);
     }
 
     [Fact]
@@ -47,11 +47,11 @@ public class ExperimentStepsTests
         var rc = await Results(c.Path, 1);
         for (var i = 0; i < ra.Folds.Count; i++)
         {
-            Assert.Equal(ra.Folds[i].Teacher.Train, rb.Folds[i].Teacher.Train);
-            Assert.Equal(ra.Folds[i].Student.Test, rb.Folds[i].Student.Test);
-            Assert.Equal(ra.Folds[i].Fnn.Train, rb.Folds[i].Fnn.Train);
+            Assert.Equal(ra.Folds[i][ModelKind.Teacher].Train, rb.Folds[i][ModelKind.Teacher].Train);
+            Assert.Equal(ra.Folds[i][ModelKind.Student].Test, rb.Folds[i][ModelKind.Student].Test);
+            Assert.Equal(ra.Folds[i][ModelKind.Fnn].Train, rb.Folds[i][ModelKind.Fnn].Train);
         }
-        Assert.NotEqual(ra.Folds[0].Teacher.Train, rc.Folds[0].Teacher.Train);
+        Assert.NotEqual(ra.Folds[0][ModelKind.Teacher].Train, rc.Folds[0][ModelKind.Teacher].Train);
 
         static async Task<RunResults> Results(string root, long seed)
         {

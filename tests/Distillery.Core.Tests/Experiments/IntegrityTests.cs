@@ -23,7 +23,7 @@ public class IntegrityTests
         Assert.Equal(expected.BestTeacherFold, actual.BestTeacherFold);
         Assert.Equal(expected.Folds.Count, actual.Folds.Count);
         for (var i = 0; i < expected.Folds.Count; i++)
-            foreach (var pick in new Func<FoldResult, Curves>[] { f => f.Teacher, f => f.Student, f => f.Fnn })
+            foreach (var pick in new Func<FoldResult, Curves>[] { f => f[ModelKind.Teacher], f => f[ModelKind.Student], f => f[ModelKind.Fnn] })
             {
                 Assert.Equal(pick(expected.Folds[i]).Train, pick(actual.Folds[i]).Train);
                 Assert.Equal(pick(expected.Folds[i]).Test, pick(actual.Folds[i]).Test);
@@ -97,8 +97,8 @@ public class IntegrityTests
         Assert.Equal(passes + 2 + 2, counter.Passes); // teacher again, then the student
         Assert.Equal(ArtifactCheck.Verified, (await steps.Store.ReadCheckedAsync(layout.DatasetMatrix)).Status);
         Assert.Equal(ArtifactCheck.Verified, (await steps.Store.ReadCheckedAsync(layout.Model(ModelKind.Teacher, best))).Status);
-        Assert.Equal(before.Folds[0].Student.Test[^1], student.FinalTest);
-        Assert.Equal(before.Folds[0].Student.TestVsTruth![^1], student.FinalTestVsTruth);
+        Assert.Equal(before.Folds[0][ModelKind.Student].Test[^1], student.FinalTest);
+        Assert.Equal(before.Folds[0][ModelKind.Student].TestVsTruth![^1], student.FinalTestVsTruth);
     }
 
     [Fact]

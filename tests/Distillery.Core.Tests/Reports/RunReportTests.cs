@@ -1,3 +1,4 @@
+using Distillery.Models;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Distillery.Experiments;
@@ -66,16 +67,16 @@ public class RunReportTests(ReportRunFixture run)
             Assert.DoesNotContain(forbidden, html, StringComparison.OrdinalIgnoreCase);
 
         var r = run.Results;
-        foreach (var key in new[] { "teacher", "student", "fnn" })
+        foreach (var key in ModelKinds.All)
         {
             var s = r.Summary[key];
             Assert.Contains(Encoded(ReportFormat.MeanSem(s.MeanTrain, s.SemTrain)), html);
             Assert.Contains(Encoded(ReportFormat.MeanSem(s.MeanTest, s.SemTest)), html);
         }
         Assert.Contains(Encoded(ReportFormat.MeanSem(r.StudentTestVsTruth.Mean, r.StudentTestVsTruth.Sem)), html);
-        Assert.Contains(Encoded(ReportFormat.Difference(r.Summary["fnn"].MeanTest, r.Summary["teacher"].MeanTest)), html);
-        Assert.Contains(ReportFormat.Count(r.Params["teacher"]), html);
-        Assert.Contains(ReportFormat.Count(r.Params["student"]), html);
+        Assert.Contains(Encoded(ReportFormat.Difference(r.Summary[ModelKind.Fnn].MeanTest, r.Summary[ModelKind.Teacher].MeanTest)), html);
+        Assert.Contains(ReportFormat.Count(r.Params[ModelKind.Teacher]), html);
+        Assert.Contains(ReportFormat.Count(r.Params[ModelKind.Student]), html);
         Assert.Contains("How to read this", html);
         // Every setting and the provenance.
         foreach (var p in JsonSerializer.SerializeToElement(r.Settings, ArtifactStoreJson.Options).EnumerateObject())
@@ -99,7 +100,7 @@ public class RunReportTests(ReportRunFixture run)
         var md = run.Markdown;
         foreach (var chart in run.Output.Charts)
             Assert.Contains($"](charts/{Path.GetFileName(chart)})", md);
-        Assert.Contains(ReportFormat.MeanSem(run.Results.Summary["teacher"].MeanTest, run.Results.Summary["teacher"].SemTest), md);
+        Assert.Contains(ReportFormat.MeanSem(run.Results.Summary[ModelKind.Teacher].MeanTest, run.Results.Summary[ModelKind.Teacher].SemTest), md);
         Assert.DoesNotContain("base64", md);
     }
 

@@ -1,3 +1,4 @@
+using Distillery.Models;
 using Distillery.Experiments;
 using Distillery.Retraining;
 using Distillery.Storage;
@@ -21,7 +22,7 @@ public class ChampionRaceTests
         store.WriteJsonAsync(new RunLayout(runId).Results, real with
         {
             RunId = runId,
-            Folds = real.Folds.Select(f => f with { Student = f.Student with { TestVsTruth = f.Student.TestVsTruth!.Select(v => v * factor).ToArray() } }).ToList(),
+            Folds = real.Folds.Select(f => f.With(ModelKind.Student, f[ModelKind.Student] with { TestVsTruth = f[ModelKind.Student].TestVsTruth!.Select(v => v * factor).ToArray() })).ToList(),
         });
 
     [Fact]

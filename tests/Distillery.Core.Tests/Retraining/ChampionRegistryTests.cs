@@ -1,3 +1,4 @@
+using Distillery.Models;
 using Distillery.Experiments;
 using Distillery.Retraining;
 using Distillery.Storage;
@@ -10,10 +11,8 @@ public class ChampionRegistryTests
     /// <summary>Copies a real run's results under another id with the student's test losses scaled.</summary>
     private static async Task Variant(IArtifactStore store, RunResults real, string runId, double factor)
     {
-        var folds = real.Folds.Select(f => f with
-        {
-            Student = f.Student with { TestVsTruth = f.Student.TestVsTruth!.Select(v => v * factor).ToArray() },
-        }).ToList();
+        var folds = real.Folds.Select(f =>
+            f.With(ModelKind.Student, f[ModelKind.Student] with { TestVsTruth = f[ModelKind.Student].TestVsTruth!.Select(v => v * factor).ToArray() })).ToList();
         await store.WriteJsonAsync(new RunLayout(runId).Results, real with { RunId = runId, Folds = folds });
     }
 
@@ -32,7 +31,7 @@ public class ChampionRegistryTests
         var first = await registry.DecideAsync("US_FL", "base", "fp1", "datasets/US_FL/a.csv", 0.05, now);
         Assert.Equal("champion", first.Outcome);
         Assert.Null(first.ChampionTestMse);
-        var expected = real.Folds.Average(f => f.Student.TestVsTruth![^1] / f.TestIndices.Length);
+        var expected = real.Folds.Average(f => f[ModelKind.Student].TestVsTruth![^1] / f.TestIndices.Length);
         Assert.Equal(expected, first.StudentTestMse, 12);
 
         var worse = await registry.DecideAsync("US_FL", "worse", "fp2", "datasets/US_FL/b.csv", 0.05, now.AddDays(1));

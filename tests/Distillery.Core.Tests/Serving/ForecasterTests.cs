@@ -35,7 +35,7 @@ public class ForecasterTests(ServingRunFixture run)
         Assert.Equal(run.Meta.Dates.TakeLast(10), run.Last(10).Select(r => r["date"]));
         using var forecaster = await Load(ModelKind.Student);
         Assert.Equal(Forecaster.ChampionFold(run.Results), forecaster.Fold);
-        Assert.Equal(("student", ServingRunFixture.RunId, 10, 14, 523, "new_hospitalized_patients"),
+        Assert.Equal((ModelKind.Student, ServingRunFixture.RunId, 10, 14, 523, "new_hospitalized_patients"),
             (forecaster.Kind, forecaster.RunId, forecaster.InputDays, forecaster.OutputDays, forecaster.Features.Count, forecaster.Target));
 
         var forecast = forecaster.Predict(run.Last(10));
@@ -142,11 +142,11 @@ public class ForecasterTests(ServingRunFixture run)
         FoldResult Fold(int fold, params double[] vsTruth)
         {
             var template = run.Results.Folds[0];
-            return template with { Fold = fold, Student = template.Student with { TestVsTruth = vsTruth } };
+            return template.With(ModelKind.Student, template[ModelKind.Student] with { TestVsTruth = vsTruth }) with { Fold = fold };
         }
         Assert.Equal(2, Forecaster.ChampionFold(run.Results with { Folds = [Fold(1, 0.1, 5), Fold(2, 9, 3), Fold(3, 0.1, 4)] }));
         Assert.Equal(1, Forecaster.ChampionFold(run.Results with { Folds = [Fold(3, 2), Fold(1, 2), Fold(2, double.NaN)] }));
-        var expected = run.Results.Folds.OrderBy(f => f.Student.TestVsTruth![^1]).ThenBy(f => f.Fold).First().Fold;
+        var expected = run.Results.Folds.OrderBy(f => f[ModelKind.Student].TestVsTruth![^1]).ThenBy(f => f.Fold).First().Fold;
         Assert.Equal(expected, Forecaster.ChampionFold(run.Results));
     }
 

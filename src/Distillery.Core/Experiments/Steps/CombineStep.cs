@@ -14,6 +14,6 @@ public sealed class CombineStep(IArtifactStore store)
         await store.WriteJsonAsync(layout.Results, combined, ct);
         var first = await store.ReadJsonAsync<RunResults>(combined.Parts[0].ResultsPath, ct);
         return new RunSummary(layout.RunId, layout.Results, report, first?.BestTeacherFold ?? 0,
-            first?.Summary ?? new Dictionary<string, ModelSummary>());
+            first?.Summary ?? new Dictionary<Models.ModelKind, ModelSummary>());
     }
 }

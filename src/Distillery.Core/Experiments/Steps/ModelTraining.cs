@@ -82,12 +82,10 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         }
         var model = ModelFactory.Create(request.Kind, settings.ShapeFor(meta, request.StudentHidden));
         // The student and the FNN start from the same weights: they differ only in what they are trained towards.
-        ModelFactory.Initialize(model, JobSeed(settings.Seed, request.Kind == ModelKind.Teacher ? ModelKind.Teacher : ModelKind.Student,
-            request.Fold));
+        ModelFactory.Initialize(model, JobSeed(settings.Seed, request.Kind.Architecture(), request.Fold));
         var fold = new FoldTensors(windows.Inputs, targets, windows.Targets, split.TrainIndices, split.TestIndices);
-        var options = new TrainingOptions(settings.Epochs,
-            request.Kind == ModelKind.Teacher ? settings.TeacherLr : settings.StudentLr, settings.BatchSize, settings.Seed);
-        var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind == ModelKind.Student,
+        var options = new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize, settings.Seed);
+        var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
         var truth = EvaluateOnTest(model, windows, meta, matrix, split);
         return new Trained(curves, ModelSerializer.Save(model), ModelSerializer.SaveSafetensors(model), truth, ModelFactory.ParameterCount(model));
@@ -109,6 +107,6 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         return Evaluation.Compute(forecast, truth, min, max, persistenceMae);
     }
 
-    /// <summary>One seed per (run seed, model kind, fold): numbers do not depend on execution order or parallelism.</summary>
-    public static long JobSeed(long seed, ModelKind kind, int fold) => seed * 1_000_003L + (int)kind * 10_007L + fold;
+    /// <summary>One seed per (run seed, architecture, fold): numbers do not depend on execution order or parallelism.</summary>
+    public static long JobSeed(long seed, Architecture architecture, int fold) => seed * 1_000_003L + (int)architecture * 10_007L + fold;
 }

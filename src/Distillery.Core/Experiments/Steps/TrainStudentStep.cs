@@ -10,9 +10,10 @@ public sealed class TrainStudentStep(ModelTraining training, TrainTeacherStep te
     public Task<TrainedModel> RunAsync(TrainRequest request, CancellationToken ct = default)
     {
         if (request.Kind == ModelKind.Teacher) throw new ArgumentException("a student step trains the student or the FNN", nameof(request));
-        if (request.Kind == ModelKind.Student && request.TeacherFold is null)
+        if (request.Kind.LearnsFromTeacher() && request.TeacherFold is null)
             throw new ArgumentException("the distilled student needs the teacher's fold", nameof(request));
-        var distils = request.Kind == ModelKind.Student && request.Settings.Alpha < 1;
+        // α = 1 is all truth: the teacher is not needed.
+        var distils = request.Kind.LearnsFromTeacher() && request.Settings.Alpha < 1;
         return training.RunAsync(request, distils ? artifacts => TeacherWeightsAsync(request, artifacts, ct) : null, ct);
     }
 
