@@ -43,7 +43,7 @@ public static class Loop
         var fnnJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).Select(fold => Job(() => steps.TrainStudent.RunAsync(
             new TrainRequest(runId, p.First.SettingsFrom(settings), ModelKind.Fnn, fold, Part: p.First.Key))))).ToList();
         var teachers = await Task.WhenAll(teacherJobs);
-        var best = parts.ToDictionary(p => p.Key, p => p.Protocol == Protocols.LeakageFree
+        var best = parts.ToDictionary(p => p.Key, p => p.Protocol.TeacherPerFold
             ? 0
             : TeacherSelection.Best(teachers.Where(t => t.Part == p.Key).Select(t => (t.Fold, t.FinalTrain, t.FinalTest))));
         var studentJobs = pairs.SelectMany(p => Enumerable.Range(1, p.Second.Folds).SelectMany(fold =>

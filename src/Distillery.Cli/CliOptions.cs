@@ -9,7 +9,7 @@ public sealed class CliOptions
 {
     public Option<string[]> Data { get; } = new("--data") { Description = "CSV source: a local path, an https URL, or blob:datasets/… (with --connection); repeat for several locations. Default: the embedded US_FL sample." };
     public Option<string?> Location { get; } = new("--location") { Description = "COVID-19 Open Data location keys, e.g. US_FL or US_FL,US_TX (downloads the v3 per-location CSVs)." };
-    public Option<string> Protocol { get; } = new("--protocol") { Description = "study (the study's, leaky), leakage-free, or both.", DefaultValueFactory = _ => Protocols.Study };
+    public Option<string> Protocol { get; } = new("--protocol") { Description = "study (the study's, leaky), leakage-free, or both.", DefaultValueFactory = _ => EvaluationProtocol.Study.Name };
     public Option<double> Alpha { get; } = new("--alpha") { Description = "Blended distillation: α·MSE(truth) + (1−α)·MSE(teacher); 0 = the study's student, 1 = the FNN.", DefaultValueFactory = _ => 0.0 };
     public Option<string> StudentHidden { get; } = new("--student-hidden") { Description = "Student hidden width(s), comma-separated for a size sweep, e.g. 8,16,32,50 (the first is the main student).", DefaultValueFactory = _ => "50" };
     public Option<int> StudentLayers { get; } = new("--student-layers") { Description = "Hidden layers of the student and FNN.", DefaultValueFactory = _ => 2 };

@@ -57,7 +57,7 @@ public sealed record DistilleryOptions
         if (parsed is null)
             throw new InvalidInputException($"RETRAIN_SETTINGS is not valid: {string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}"))}");
         var settings = parsed.Settings;
-        if (settings.Protocol == Protocols.Both)
+        if (settings.Protocols.Count > 1)
             throw new InvalidInputException("RETRAIN_SETTINGS: protocol 'both' runs two experiments, but retraining decides one champion " +
                                             "from one experiment: use \"study\" or \"leakage-free\"");
         if (settings.Data is not null)

@@ -54,7 +54,7 @@ public sealed class ExperimentOrchestrator : TaskOrchestrator<ExperimentRequest,
             var teachers = await tracker.WhenAll(teacherJobs, alsoCounting: fnnJobs);
 
             // The study distils every fold's student from its one best teacher; leakage-free uses each fold's own.
-            var best = parts.ToDictionary(p => p.Key, p => p.Protocol == Protocols.LeakageFree
+            var best = parts.ToDictionary(p => p.Key, p => p.Protocol.TeacherPerFold
                 ? 0
                 : TeacherSelection.Best(teachers.Where(t => t.Part == p.Key).Select(t => (t.Fold, t.FinalTrain, t.FinalTest))));
             foreach (var (part, fold) in best.Where(b => b.Value > 0))

@@ -34,7 +34,7 @@ public class RetrainSettingsTests
         var options = From(("RETRAIN_SETTINGS", """{"protocol": "leakage-free", "folds": 3, "epochs": 10}"""), ("FORECASTER_CACHE_CAPACITY", "3"));
         Assert.Equal(("leakage-free", 3, 10), (options.RetrainSettings.Protocol, options.RetrainSettings.Folds, options.RetrainSettings.Epochs));
         Assert.Equal(3, options.ForecasterCacheCapacity);
-        Assert.Equal(Distillery.Experiments.Protocols.Study, From().RetrainSettings.Protocol); // unset: the study's
+        Assert.Equal(Distillery.Experiments.EvaluationProtocol.Study.Name, From().RetrainSettings.Protocol); // unset: the study's
     }
 
     [Theory]

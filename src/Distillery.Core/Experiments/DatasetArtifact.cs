@@ -62,13 +62,6 @@ public sealed record DatasetArtifact
     public static Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct) =>
         LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct);
 
-    /// <summary>The dataset a fold's models were trained on: the run's, or under the leakage-free protocol the
-    /// fold's own (features and scaler fit on its training rows).</summary>
-    public static Task<(DatasetArtifact Meta, double[] Matrix)> ForFoldAsync(IArtifactStore store, RunLayout layout, string protocol,
-        int fold, CancellationToken ct, bool requireHash = false) => protocol == Protocols.LeakageFree
-        ? LoadAsync(store, layout.FoldDatasetJson(fold), layout.FoldDatasetMatrix(fold), ct, requireHash)
-        : LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct, requireHash);
-
     /// <summary>Loads a dataset artifact, checking both files against their stored SHA-256: a mismatch throws
     /// <see cref="CorruptArtifactException"/>, and so does a missing hash when <paramref name="requireHash"/>.</summary>
     public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, string jsonPath, string matrixPath,

@@ -14,8 +14,9 @@ public sealed record ExperimentSettings
     /// Null means the embedded default (US_FL). Several sources, comma-separated, run one experiment per
     /// location in the same run.</summary>
     public string? Data { get; init; }
-    /// <summary><c>study</c> (the default, the study's leaky protocol), <c>leakage-free</c>, or <c>both</c>.</summary>
-    public string Protocol { get; init; } = Protocols.Study;
+    /// <summary><c>study</c> (the default, the study's leaky protocol), <c>leakage-free</c>, or <c>both</c>
+    /// (<see cref="EvaluationProtocol"/>; the code uses <see cref="Protocols"/>).</summary>
+    public string Protocol { get; init; } = EvaluationProtocol.Study.Name;
     /// <summary>Blended distillation: loss = α·MSE(student, truth) + (1 − α)·MSE(student, teacher).
     /// 0 is the study's student, 1 the FNN.</summary>
     public double Alpha { get; init; }
@@ -57,7 +58,7 @@ public sealed record ExperimentSettings
         Check(double.IsFinite(StudentLr) && StudentLr > 0, "studentLr", $"must be a finite number > 0, got {StudentLr}");
         Check(Seed >= 0, "seed", $"must be ≥ 0, got {Seed}");
         Check(Threads is >= 1 and <= 256, "threads", $"must be between 1 and 256, got {Threads}");
-        Check(Protocols.All.Contains(Protocol), "protocol", $"must be one of {string.Join(", ", Protocols.All)}, got '{Protocol}'");
+        Check(EvaluationProtocol.Choices.Contains(Protocol), "protocol", $"must be one of {string.Join(", ", EvaluationProtocol.Choices)}, got '{Protocol}'");
         Check(double.IsFinite(Alpha) && Alpha is >= 0 and <= 1, "alpha", $"must be between 0 and 1, got {Alpha}");
         Check(StudentHidden is { Length: >= 1 and <= 16 } && StudentHidden.All(h => h is >= 1 and <= 4096), "studentHidden",
             "must list 1 to 16 widths, each between 1 and 4096");
@@ -74,6 +75,16 @@ public sealed record ExperimentSettings
     public IReadOnlyList<string?> Sources => Data is null
         ? [null]
         : Data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (string?)s).ToArray();
+
+    /// <summary>The protocols the run evaluates (one experiment each per data source).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<EvaluationProtocol> Protocols => EvaluationProtocol.Selected(Protocol);
+
+    /// <summary>The protocol of one experiment (a part's settings name exactly one).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EvaluationProtocol EvaluationProtocol => Protocols is [var one]
+        ? one
+        : throw new InvalidOperationException($"protocol '{Protocol}' names {Protocols.Count} protocols: an experiment has one");
 
     /// <summary>The sizes of the networks trained on <paramref name="dataset"/> (a sweep student: its own width).</summary>
     public Models.ModelShape ShapeFor(DatasetArtifact dataset, int? studentHidden = null) =>
@@ -94,15 +105,6 @@ public sealed record ExperimentSettings
             throw new InvalidInputException("invalid settings: " + string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}")));
         return this;
     }
-}
-
-public static class Protocols
-{
-    public const string Study = "study", LeakageFree = "leakage-free", Both = "both";
-    public static readonly IReadOnlyList<string> All = [Study, LeakageFree, Both];
-
-    /// <summary>The protocols a setting runs, in report order.</summary>
-    public static IReadOnlyList<string> Expand(string protocol) => protocol == Both ? [Study, LeakageFree] : [protocol];
 }
 
 public static partial class RunIds

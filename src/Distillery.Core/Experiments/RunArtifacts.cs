@@ -15,11 +15,11 @@ public sealed class RunArtifacts(IArtifactStore store, RunLayout layout)
 
     /// <summary>The stored dataset when every file of it (and, with per-fold preprocessing, of every fold) matches its
     /// stored hash; null when any is missing, unhashed or corrupt.</summary>
-    public async Task<DatasetArtifact?> VerifiedDatasetAsync(bool perFold, CancellationToken ct)
+    public async Task<DatasetArtifact?> VerifiedDatasetAsync(EvaluationProtocol protocol, CancellationToken ct)
     {
         var meta = (await store.ReadCheckedAsync(layout.DatasetJson, ct)).VerifiedJson<DatasetArtifact>();
         if (meta is null || !(await store.ReadCheckedAsync(layout.DatasetMatrix, ct)).IsVerified) return null;
-        if (perFold)
+        if (protocol.PreprocessingPerFold)
             foreach (var fold in meta.Folds)
                 if (!(await store.ReadCheckedAsync(layout.FoldDatasetJson(fold.Fold), ct)).IsVerified
                     || !(await store.ReadCheckedAsync(layout.FoldDatasetMatrix(fold.Fold), ct)).IsVerified)
@@ -56,10 +56,9 @@ public sealed class RunArtifacts(IArtifactStore store, RunLayout layout)
 
     /// <summary>The dataset a fold's models were trained on: the run's, or with per-fold preprocessing the fold's own.
     /// <paramref name="requireHash"/>: an unhashed file counts as corrupt (a step about to train on it).</summary>
-    public Task<(DatasetArtifact Meta, double[] Matrix)> FoldDatasetAsync(bool perFold, int fold, CancellationToken ct, bool requireHash = false) =>
-        perFold
-            ? DatasetArtifact.LoadAsync(store, layout.FoldDatasetJson(fold), layout.FoldDatasetMatrix(fold), ct, requireHash)
-            : DatasetArtifact.LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct, requireHash);
+    public Task<(DatasetArtifact Meta, double[] Matrix)> FoldDatasetAsync(EvaluationProtocol protocol, int fold, CancellationToken ct,
+        bool requireHash = false) =>
+        DatasetArtifact.LoadAsync(store, layout.DatasetJsonOf(protocol, fold), layout.DatasetMatrixOf(protocol, fold), ct, requireHash);
 
     /// <summary>A finished training step's outcome, reused only when it and both weight files match their stored
     /// hashes; null when anything is missing or corrupt (then the step trains again, deterministically).</summary>

@@ -19,6 +19,9 @@ public sealed record RunLayout(string RunId, string Part = "")
     /// <summary>Under the leakage-free protocol every fold has its own features and scaler, fit on its training rows.</summary>
     public string FoldDatasetJson(int fold) => $"{Root}/dataset/fold{fold}/dataset.json";
     public string FoldDatasetMatrix(int fold) => $"{Root}/dataset/fold{fold}/scaled.f64";
+    /// <summary>The dataset a fold's models were trained on: its own with per-fold preprocessing, else the run's.</summary>
+    public string DatasetJsonOf(EvaluationProtocol protocol, int fold) => protocol.PreprocessingPerFold ? FoldDatasetJson(fold) : DatasetJson;
+    public string DatasetMatrixOf(EvaluationProtocol protocol, int fold) => protocol.PreprocessingPerFold ? FoldDatasetMatrix(fold) : DatasetMatrix;
     public string Results => $"{Root}/results.json";
     public string Report => $"{Root}/report.html";
     public string Model(ModelKind kind, int fold, string variant = "") => $"{Root}/models/{Name(kind, variant)}-fold{fold}.pt";
@@ -31,13 +34,13 @@ public sealed record RunLayout(string RunId, string Part = "")
 }
 
 /// <summary>One experiment of a run: a data source under a protocol, stored under <see cref="Key"/>.</summary>
-public sealed record ExperimentPart(string Key, string Location, string? Data, string Protocol)
+public sealed record ExperimentPart(string Key, string Location, string? Data, EvaluationProtocol Protocol)
 {
     /// <summary>The run's experiments: every source × every protocol. A single one keeps the run's root (key "").</summary>
     public static IReadOnlyList<ExperimentPart> Of(ExperimentSettings settings)
     {
         var sources = settings.Sources;
-        var protocols = Protocols.Expand(settings.Protocol);
+        var protocols = settings.Protocols;
         var names = new List<string>();
         foreach (var source in sources)
         {
@@ -47,13 +50,13 @@ public sealed record ExperimentPart(string Key, string Location, string? Data, s
             names.Add(unique);
         }
         return sources.SelectMany((source, i) => protocols.Select(protocol => new ExperimentPart(
-                string.Join('/', new[] { sources.Count > 1 ? names[i] : null, protocols.Count > 1 ? protocol : null }.OfType<string>()),
+                string.Join('/', new[] { sources.Count > 1 ? names[i] : null, protocols.Count > 1 ? protocol.Name : null }.OfType<string>()),
                 names[i], source, protocol)))
             .ToArray();
     }
 
     /// <summary>The settings of this experiment alone: one source, one protocol.</summary>
-    public ExperimentSettings SettingsFrom(ExperimentSettings run) => run with { Data = Data, Protocol = Protocol };
+    public ExperimentSettings SettingsFrom(ExperimentSettings run) => run with { Data = Data, Protocol = Protocol.Name };
 
     /// <summary>A readable name for a source: its location key, or its file name.</summary>
     public static string LocationName(string? source)

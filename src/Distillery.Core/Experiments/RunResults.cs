@@ -23,7 +23,11 @@ public sealed record RunResults
 {
     public required string RunId { get; init; }
     public required string Status { get; init; }
+    /// <summary>The <see cref="Experiments.EvaluationProtocol"/>'s name.</summary>
     public required string Protocol { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EvaluationProtocol EvaluationProtocol => EvaluationProtocol.Parse(Protocol);
     public string Part { get; init; } = "";
     public string Location { get; init; } = "";
     public required ExperimentSettings Settings { get; init; }
@@ -59,7 +63,7 @@ public sealed record RunResults
         var folds = new List<FoldResult>();
         foreach (var split in meta.Folds)
         {
-            var (foldMeta, foldMatrix) = await artifacts.FoldDatasetAsync(settings.Protocol == Protocols.LeakageFree, split.Fold, ct);
+            var (foldMeta, foldMatrix) = await artifacts.FoldDatasetAsync(settings.EvaluationProtocol, split.Fold, ct);
             var sweep = new Dictionary<string, Curves>();
             foreach (var h in sweepSizes) sweep[$"h{h}"] = CurvesOf(await Outcome(ModelKind.Student, split.Fold, $"h{h}"));
             var models = new Dictionary<ModelKind, Curves>();

@@ -27,7 +27,7 @@ public static class RunReport
         if (folds.Length == 0) throw new InvalidOperationException($"{layout.Results} has no folds");
         // Under the leakage-free protocol each fold has its own features and scaler.
         var foldData = new Dictionary<int, (DatasetArtifact Meta, double[] Matrix)>();
-        foreach (var fold in folds) foldData[fold] = await DatasetArtifact.ForFoldAsync(store, layout, results.Protocol, fold, ct);
+        foreach (var fold in folds) foldData[fold] = await new RunArtifacts(store, layout).FoldDatasetAsync(results.EvaluationProtocol, fold, ct);
 
         var weights = new Dictionary<(ModelKind, int), byte[]>();
         foreach (var fold in folds)

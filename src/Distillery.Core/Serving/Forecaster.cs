@@ -86,7 +86,7 @@ public sealed class Forecaster : IDisposable
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
         var fold = kind == ModelKind.Student || results.BestTeacherFold == 0 ? ChampionFold(results) : results.BestTeacherFold;
         // Leakage-free models were trained on their fold's own features and scaler.
-        var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
+        var datasetPath = layout.DatasetJsonOf(results.EvaluationProtocol, fold);
         var meta = await store.ReadIntactJsonAsync<DatasetArtifact>(datasetPath, ct)
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)

@@ -30,7 +30,7 @@ public static class ModelExport
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
         var fold = Forecaster.ChampionFold(results);
         // Leakage-free models were trained on their fold's own features and scaler.
-        var datasetPath = results.Protocol == Protocols.LeakageFree ? layout.FoldDatasetJson(fold) : layout.DatasetJson;
+        var datasetPath = layout.DatasetJsonOf(results.EvaluationProtocol, fold);
         var meta = await store.ReadIntactJsonAsync<DatasetArtifact>(datasetPath, ct)
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var path = layout.Safetensors(ModelKind.Student, fold);

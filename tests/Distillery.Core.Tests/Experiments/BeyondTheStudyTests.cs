@@ -39,14 +39,14 @@ public class BeyondTheStudyTests
     {
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
-        var settings = TinyRun.Settings() with { Protocol = Protocols.LeakageFree, Folds = 3 };
+        var settings = TinyRun.Settings() with { Protocol = EvaluationProtocol.LeakageFree.Name, Folds = 3 };
         await steps.Prepare.RunAsync(new PrepareRequest("lf", settings));
         var layout = new RunLayout("lf");
         var raw = DataSource.LoadFile(RepoPaths.UsFl);
         var dates = raw.Rows.Select(r => r[raw.ColumnIndex("date")]).ToArray();
         for (var fold = 1; fold <= 3; fold++)
         {
-            var (meta, matrix) = await DatasetArtifact.ForFoldAsync(steps.Store, layout, Protocols.LeakageFree, fold, default);
+            var (meta, matrix) = await new RunArtifacts(steps.Store, layout).FoldDatasetAsync(EvaluationProtocol.LeakageFree, fold, default);
             var split = Assert.Single(meta.Folds);
             var (first, last) = BlockedFolds.TestRows(split, 10, 14);
             var testDates = meta.Dates.Skip(first).Take(last - first + 1).ToHashSet();

@@ -47,15 +47,14 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
     private async Task<(DatasetArtifact Meta, double[] Matrix)> DatasetForTrainingAsync(RunArtifacts artifacts, ExperimentSettings settings,
         int fold, CancellationToken ct)
     {
-        var perFold = settings.Protocol == Protocols.LeakageFree;
         try
         {
-            return await artifacts.FoldDatasetAsync(perFold, fold, ct, requireHash: true);
+            return await artifacts.FoldDatasetAsync(settings.EvaluationProtocol, fold, ct, requireHash: true);
         }
         catch (CorruptArtifactException)
         {
             await prepare.RunAsync(new PrepareRequest(artifacts.Layout.RunId, settings, artifacts.Layout.Part), ct);
-            return await artifacts.FoldDatasetAsync(perFold, fold, ct, requireHash: true);
+            return await artifacts.FoldDatasetAsync(settings.EvaluationProtocol, fold, ct, requireHash: true);
         }
     }
 

@@ -15,20 +15,22 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
     {
         var settings = request.Settings.Validated();
         var artifacts = new RunArtifacts(store, new RunLayout(RunIds.Validate(request.RunId), request.Part));
-        var perFold = settings.Protocol == Protocols.LeakageFree;
+        var protocol = settings.EvaluationProtocol;
         var clock = Stopwatch.StartNew();
-        var dataset = await artifacts.VerifiedDatasetAsync(perFold, ct);
+        var dataset = await artifacts.VerifiedDatasetAsync(protocol, ct);
         if (dataset is null)
         {
             var table = await LoadTableAsync(settings, ct);
             var data = StudyCleaning.Clean(table, settings.Target);
             var windows = Windowing.Count(data.Rows, settings.InputDays, settings.OutputDays);
-            var folds = perFold
-                ? BlockedFolds.Split(windows, settings.Folds, settings.InputDays, settings.OutputDays)
-                : StudyFolds(windows, settings);
+            var folds = protocol.Splitting switch
+            {
+                FoldSplitting.ShuffledKFold => StudyFolds(windows, settings),
+                FoldSplitting.Blocked => BlockedFolds.Split(windows, settings.Folds, settings.InputDays, settings.OutputDays),
+            };
             var matrix = DatasetArtifact.EncodeMatrix(data.Scaled);
             await artifacts.CheckSameSourceAsync(matrix, ct);
-            if (perFold)
+            if (protocol.PreprocessingPerFold)
                 foreach (var fold in folds) await PrepareFoldAsync(artifacts, table, data, fold, settings, ct);
             dataset = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds);
             await artifacts.WriteDatasetAsync(dataset, matrix, ct);
@@ -48,7 +50,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
     }
 
     /// <summary>
-    /// Leakage-free: the cleaning rule (which columns survive) and the scaler are fit on the fold's training rows
+    /// Per-fold preprocessing (leakage-free): the cleaning rule (which columns survive) and the scaler are fit on the fold's training rows
     /// only — every row except those its test windows cover — and then applied to all rows.
     /// </summary>
     private static async Task PrepareFoldAsync(RunArtifacts artifacts, RawTable table, CleanDataset all, FoldSplit fold,
