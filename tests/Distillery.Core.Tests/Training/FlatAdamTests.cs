@@ -1,5 +1,6 @@
 using Distillery.Models;
 using Distillery.Training;
+using Distillery.Training.Optim;
 using static TorchSharp.torch;
 
 namespace Distillery.Tests.Training;
