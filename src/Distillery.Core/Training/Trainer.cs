@@ -18,7 +18,7 @@ public static class Trainer
         var train = new double[passes];
         var test = new double[passes];
         var testVsTruth = alsoTestVsTruth ? new double[passes] : null;
-        using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate);
+        using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.FusedAdam);
         using var batches = new BatchIndex(fold.TrainWindows, options.BatchSize, options.Seed);
         using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
         using var testInputs = fold.Inputs.index_select(0, testIndex);

@@ -5,4 +5,8 @@ public sealed record TrainingOptions(int Epochs, double LearningRate, int BatchS
 {
     /// <summary>The study loops <c>range(epochs + 1)</c>.</summary>
     public int Passes => Epochs + 1;
+
+    /// <summary>False runs each Adam step as libtorch's kernels instead of the fused kernel: the same numbers (tests
+    /// compare the two).</summary>
+    public bool FusedAdam { get; init; } = true;
 }

@@ -24,13 +24,15 @@ public sealed class FlatAdam : IDisposable
     private readonly Scalar? beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps;
     private readonly optim.Optimizer? fallback;
     private readonly double lr;
+    private readonly bool fusedKernel;
     private long step;
     private bool gradsZero = true;
 
-    private FlatAdam(IEnumerable<Parameter> parameters, double lr)
+    private FlatAdam(IEnumerable<Parameter> parameters, double lr, bool fusedKernel)
     {
         this.parameters = parameters.ToArray();
         this.lr = lr;
+        this.fusedKernel = fusedKernel;
         if (!CanFlatten(this.parameters))
         {
             fallback = optim.Adam(this.parameters, lr: lr);
@@ -75,10 +77,9 @@ public sealed class FlatAdam : IDisposable
         eps = Eps;
     }
 
-    public static FlatAdam Create(IEnumerable<Parameter> parameters, double lr) => new(parameters, lr);
-
-    /// <summary>True when the one-buffer path is taken (else <c>optim.Adam</c>).</summary>
-    public bool IsFlat => fallback is null;
+    /// <summary>Adam over <paramref name="parameters"/>; <paramref name="fusedKernel"/> false runs each step as
+    /// libtorch's kernels even where the fused kernel is available.</summary>
+    public static FlatAdam Create(IEnumerable<Parameter> parameters, double lr, bool fusedKernel = true) => new(parameters, lr, fusedKernel);
 
     private static bool CanFlatten(Parameter[] ps) =>
         ps.Length > 0 && ps.All(p => p.requires_grad && p.dtype == ScalarType.Float32 && !p.is_sparse && p.device.type == ps[0].device.type
@@ -106,7 +107,7 @@ public sealed class FlatAdam : IDisposable
         var biasCorrection2 = 1 - Math.Pow(Beta2, step);
         var sqrtBc2 = Math.Sqrt(biasCorrection2);
         var negStepSize = -(lr / biasCorrection1);
-        if (UseFusedKernel) FusedStep(sqrtBc2, negStepSize);
+        if (fusedKernel && FusedKernel.Verified) FusedStep(sqrtBc2, negStepSize);
         else TorchStep(sqrtBc2, negStepSize);
         gradsZero = true;
     }
@@ -141,14 +142,6 @@ public sealed class FlatAdam : IDisposable
         FusedKernel.Step(p, g, m, v, d, (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2),
             (float)sqrtBc2, (float)Eps, (float)negStepSize);
     }
-
-    /// <summary>False forces the one-kernel-per-operation path (tests and benchmarks compare the two).</summary>
-    public static bool FusedEnabled { get; set; } = true;
-
-    private static bool UseFusedKernel => FusedEnabled && FusedKernel.Verified;
-
-    /// <summary>True when steps run the fused kernel (enabled, and its self-check passed in this process).</summary>
-    public static bool FusedActive => UseFusedKernel;
 
     /// <summary>Gives every parameter (and gradient) its own storage again, so the trained module owns nothing of this.</summary>
     public void Dispose()
