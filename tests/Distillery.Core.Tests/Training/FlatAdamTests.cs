@@ -40,7 +40,7 @@ public class FlatAdamTests
     ];
 
     [Fact]
-    public void The_fused_kernel_passes_its_self_check_here() => Assert.True(FusedKernel.Verified,
+    public void The_fused_kernel_passes_its_self_check_here() => Assert.True(FusedAdamKernel.Verified,
         "the fused Adam kernel is off: MKL's VMSSQRT_ not found in libtorch_cpu, or its numbers differ from libtorch's kernels");
 
     [Theory]

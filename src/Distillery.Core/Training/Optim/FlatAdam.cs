@@ -6,14 +6,18 @@ using static TorchSharp.torch;
 namespace Distillery.Training.Optim;
 
 /// <summary>
-/// Adam (TorchSharp's <c>optim.Adam</c> defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay) over one flat buffer.
-/// Every parameter is re-seated as a 64-byte-aligned view of one contiguous tensor and its gradient as a view of
-/// another, so a step runs once over all parameters — the fused kernel (<see cref="FusedKernel"/>: three vectorised
-/// passes, no temporaries, gradients zeroed on the way), or else the same element-wise libtorch kernels as
-/// <c>optim.Adam</c> runs per parameter — instead of ~9 kernels and 2 temporaries per parameter and step. The
-/// arithmetic is the same per element (same operations, roundings and scalars, in the same order), so the numbers are
-/// identical to <c>optim.Adam</c>'s: tests check it to the last bit. Parameters that cannot share one buffer (mixed
-/// dtypes or devices, sparse, frozen) fall back to <c>optim.Adam</c>.
+/// Adam with TorchSharp's <c>optim.Adam</c> defaults (β = (0.9, 0.999), ε = 1e-8, no weight decay) and its numbers to
+/// the last bit, but faster. <c>optim.Adam</c> steps each parameter on its own: several element-wise kernels and
+/// temporaries per parameter and step, and <c>zero_grad</c> one more kernel per parameter. Here every parameter is
+/// re-seated as a 64-byte-aligned view of one contiguous tensor, and its gradient as a view of another, so
+/// <see cref="ZeroGrad"/> is one fill and <see cref="Step"/> one pass over all parameters: the fused kernel
+/// (<see cref="FusedAdamKernel"/>: three vectorised passes, no temporaries, gradients zeroed on the way), or else
+/// <c>optim.Adam</c>'s own libtorch kernels, each run once over the whole buffer. The arithmetic per element is the
+/// same (operations, roundings, scalars, order); tests check it to the last bit.
+/// Fallbacks: the fused kernel runs only when chosen and when its self-check passed in this process (MKL's square root
+/// found in libtorch_cpu, and results bit-identical to libtorch's kernels); otherwise the libtorch kernels run over the
+/// flat buffers. Parameters that cannot share one buffer (mixed dtypes or devices, sparse, frozen) get
+/// <c>optim.Adam</c> itself. Timings: bench/README.md.
 /// </summary>
 public sealed class FlatAdam : IDisposable
 {
@@ -107,7 +111,7 @@ public sealed class FlatAdam : IDisposable
         var biasCorrection2 = 1 - Math.Pow(Beta2, step);
         var sqrtBc2 = Math.Sqrt(biasCorrection2);
         var negStepSize = -(lr / biasCorrection1);
-        if (fusedKernel && FusedKernel.Verified) FusedStep(sqrtBc2, negStepSize);
+        if (fusedKernel && FusedAdamKernel.Verified) FusedStep(sqrtBc2, negStepSize);
         else TorchStep(sqrtBc2, negStepSize);
         gradsZero = true;
     }
@@ -129,7 +133,7 @@ public sealed class FlatAdam : IDisposable
     /// The same step in three vectorised passes (moments; MKL's square root; update), with the exact float arithmetic of
     /// libtorch's CPU kernels: <c>mul_</c> m·β₁, then <c>add_(g, α)</c> = fma(g, α, ·); <c>addcmul_</c> = fma(α·g, g, ·);
     /// square root by the same MKL routine libtorch's <c>sqrt</c> calls; <c>div_</c>, <c>add_(ε)</c>; <c>addcdiv_</c> =
-    /// p + (c·m)/d. Scalars are rounded to float as libtorch does. Used only when <see cref="FusedKernel"/>'s self-check
+    /// p + (c·m)/d. Scalars are rounded to float as libtorch does. Used only when <see cref="FusedAdamKernel"/>'s self-check
     /// found it bit-identical to <see cref="TorchStep"/> in this process.
     /// </summary>
     private void FusedStep(double sqrtBc2, double negStepSize)
@@ -139,7 +143,7 @@ public sealed class FlatAdam : IDisposable
         var m = MemoryMarshal.Cast<byte, float>(expAvg!.bytes);
         var v = MemoryMarshal.Cast<byte, float>(expAvgSq!.bytes);
         var d = MemoryMarshal.Cast<byte, float>(denom!.bytes);
-        FusedKernel.Step(p, g, m, v, d, (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2),
+        FusedAdamKernel.Step(p, g, m, v, d, (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2),
             (float)sqrtBc2, (float)Eps, (float)negStepSize);
     }
 

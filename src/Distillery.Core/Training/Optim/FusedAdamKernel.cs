@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -11,13 +12,20 @@ namespace Distillery.Training.Optim;
 /// and checked: <see cref="Verified"/> runs both on random data once per process and is false on any difference (or
 /// when the square root routine cannot be found), in which case the trainer uses libtorch's kernels.
 /// </summary>
-internal static class FusedKernel
+internal static class FusedAdamKernel
 {
-    /// <summary>Elements per MKL call: its square root costs much more per element in short calls (measured: 2× at 2048).</summary>
+    /// <summary>Elements per MKL call: its square root costs more per element in short calls (bench/README.md).</summary>
     private const int Block = 1 << 20;
 
     /// <summary>The smallest positive normal float, 2⁻¹²⁶.</summary>
     private const float MinNormal = 1.17549435E-38f;
+
+    private static readonly Vector256<float> MinNormals = Vector256.Create(MinNormal);
+
+    /// <summary>The vector passes need fused multiply-adds (the moments are fma's) and hardware 256-bit vectors.</summary>
+    private static readonly bool Vectorised = Fma.IsSupported && Vector256.IsHardwareAccelerated;
+
+    private static readonly nuint Width = (nuint)Vector256<float>.Count;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void VmsSqrt(ref int n, ref float a, ref float r, ref long mode);
@@ -46,94 +54,90 @@ internal static class FusedKernel
     public static void Step(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> d,
         float beta1, float alpha1, float beta2, float alpha2, float sqrtBc2, float eps, float negStepSize)
     {
+        if (g.Length != p.Length || m.Length != p.Length || v.Length != p.Length || d.Length < Math.Min(Block, p.Length))
+            throw new ArgumentException("spans differ in length");
         var mode = VmlMode;
         for (var start = 0; start < p.Length; start += Block)
         {
             var n = Math.Min(Block, p.Length - start);
-            var pb = p.Slice(start, n);
-            var gb = g.Slice(start, n);
-            var mb = m.Slice(start, n);
-            var vb = v.Slice(start, n);
-            var db = d[..n];
-            Moments(gb, mb, vb, db, beta1, alpha1, beta2, alpha2);
-            Sqrt!(ref n, ref db[0], ref db[0], ref mode);
-            Update(pb, mb, vb, db, sqrtBc2, eps, negStepSize);
+            var block = new Lanes(p.Slice(start, n), g.Slice(start, n), m.Slice(start, n), v.Slice(start, n), d[..n]);
+            Moments(block, beta1, alpha1, beta2, alpha2);
+            Sqrt!(ref n, ref block.D, ref block.D, ref mode);
+            Update(block, sqrtBc2, eps, negStepSize);
         }
     }
 
-    /// <summary>m = fma(g, α₁, m·β₁); v = fma(α₂·g, g, v·β₂); g = 0; d = v, or 1 where v is zero or subnormal (their
-    /// square roots are taken exactly in <see cref="Update"/>: MKL's are IEEE's there, checked exhaustively, but its
-    /// special-case path costs 30× more per element, and a trained model's v has many exact zeros).</summary>
-    private static void Moments(Span<float> g, Span<float> m, Span<float> v, Span<float> d, float beta1, float alpha1, float beta2, float alpha2)
+    /// <summary>One block of the five buffers, as references to their first elements, all <see cref="Length"/> long:
+    /// the unchecked loads and stores of the passes stay inside every one of them.</summary>
+    private readonly ref struct Lanes(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> d)
     {
-        var n = g.Length;
-        if (m.Length != n || v.Length != n || d.Length != n) throw new ArgumentException("spans differ in length");
-        ref var gr = ref MemoryMarshal.GetReference(g);
-        ref var mr = ref MemoryMarshal.GetReference(m);
-        ref var vr = ref MemoryMarshal.GetReference(v);
-        ref var dr = ref MemoryMarshal.GetReference(d);
-        nuint i = 0;
-        if (Fma.IsSupported)
+        public readonly ref float P = ref MemoryMarshal.GetReference(p);
+        public readonly ref float G = ref MemoryMarshal.GetReference(g);
+        public readonly ref float M = ref MemoryMarshal.GetReference(m);
+        public readonly ref float V = ref MemoryMarshal.GetReference(v);
+        public readonly ref float D = ref MemoryMarshal.GetReference(d);
+        public readonly nuint Length = (nuint)p.Length;
+
+        /// <summary>The elements that whole vectors cover (none without FMA and 256-bit vectors); the rest is the
+        /// scalar tail.</summary>
+        public nuint VectorLength => Vectorised ? Length - Length % Width : 0;
+    }
+
+    /// <summary>m = fma(g, α₁, m·β₁); v = fma(α₂·g, g, v·β₂); g = 0; d = v, or 1 where v is zero or subnormal (their
+    /// square roots are taken exactly in <see cref="Update"/>: MKL's equal IEEE's there, but its special-case path is
+    /// slow, and a trained model's v has many exact zeros).</summary>
+    private static void Moments(Lanes x, float beta1, float alpha1, float beta2, float alpha2)
+    {
+        var b1 = Vector256.Create(beta1);
+        var a1 = Vector256.Create(alpha1);
+        var b2 = Vector256.Create(beta2);
+        var a2 = Vector256.Create(alpha2);
+        var one = Vector256<float>.One;
+        nuint i = 0, vectorEnd = x.VectorLength;
+        for (; i < vectorEnd; i += Width)
         {
-            var b1 = Vector256.Create(beta1);
-            var a1 = Vector256.Create(alpha1);
-            var b2 = Vector256.Create(beta2);
-            var a2 = Vector256.Create(alpha2);
-            var smallest = Vector256.Create(MinNormal);
-            var one = Vector256<float>.One;
-            for (; i + (nuint)Vector256<float>.Count <= (nuint)n; i += (nuint)Vector256<float>.Count)
-            {
-                var gv = Vector256.LoadUnsafe(ref gr, i);
-                Fma.MultiplyAdd(gv, a1, Vector256.LoadUnsafe(ref mr, i) * b1).StoreUnsafe(ref mr, i);
-                var vv = Fma.MultiplyAdd(a2 * gv, gv, Vector256.LoadUnsafe(ref vr, i) * b2);
-                vv.StoreUnsafe(ref vr, i);
-                Vector256.ConditionalSelect(Vector256.LessThan(vv, smallest), one, vv).StoreUnsafe(ref dr, i);
-                Vector256<float>.Zero.StoreUnsafe(ref gr, i);
-            }
+            var gv = Vector256.LoadUnsafe(ref x.G, i);
+            Fma.MultiplyAdd(gv, a1, Vector256.LoadUnsafe(ref x.M, i) * b1).StoreUnsafe(ref x.M, i);
+            var vv = Fma.MultiplyAdd(a2 * gv, gv, Vector256.LoadUnsafe(ref x.V, i) * b2);
+            vv.StoreUnsafe(ref x.V, i);
+            Vector256.ConditionalSelect(Vector256.LessThan(vv, MinNormals), one, vv).StoreUnsafe(ref x.D, i);
+            Vector256<float>.Zero.StoreUnsafe(ref x.G, i);
         }
-        for (; i < (nuint)n; i++)
+        for (; i < x.Length; i++)
         {
-            var k = (int)i;
-            var gi = g[k];
-            m[k] = MathF.FusedMultiplyAdd(gi, alpha1, m[k] * beta1);
-            v[k] = MathF.FusedMultiplyAdd(alpha2 * gi, gi, v[k] * beta2);
-            d[k] = v[k] < MinNormal ? 1 : v[k];
-            g[k] = 0;
+            ref var g = ref Unsafe.Add(ref x.G, i);
+            ref var m = ref Unsafe.Add(ref x.M, i);
+            ref var v = ref Unsafe.Add(ref x.V, i);
+            m = MathF.FusedMultiplyAdd(g, alpha1, m * beta1);
+            v = MathF.FusedMultiplyAdd(alpha2 * g, g, v * beta2);
+            Unsafe.Add(ref x.D, i) = v < MinNormal ? 1 : v;
+            g = 0;
         }
     }
 
     /// <summary>√v (d holds MKL's √v, except where v is zero or subnormal); den = √v / √(1−β₂ᵗ) + ε; p = p + (c·m)/den.</summary>
-    private static void Update(Span<float> p, Span<float> m, Span<float> v, Span<float> d, float sqrtBc2, float eps, float c)
+    private static void Update(Lanes x, float sqrtBc2, float eps, float c)
     {
-        var n = p.Length;
-        if (m.Length != n || v.Length != n || d.Length != n) throw new ArgumentException("spans differ in length");
-        ref var pr = ref MemoryMarshal.GetReference(p);
-        ref var mr = ref MemoryMarshal.GetReference(m);
-        ref var vr = ref MemoryMarshal.GetReference(v);
-        ref var dr = ref MemoryMarshal.GetReference(d);
-        nuint i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        var s = Vector256.Create(sqrtBc2);
+        var e = Vector256.Create(eps);
+        var cv = Vector256.Create(c);
+        nuint i = 0, vectorEnd = x.VectorLength;
+        for (; i < vectorEnd; i += Width)
         {
-            var s = Vector256.Create(sqrtBc2);
-            var e = Vector256.Create(eps);
-            var cv = Vector256.Create(c);
-            var smallest = Vector256.Create(MinNormal);
-            for (; i + (nuint)Vector256<float>.Count <= (nuint)n; i += (nuint)Vector256<float>.Count)
-            {
-                var root = Vector256.LoadUnsafe(ref dr, i);
-                var vv = Vector256.LoadUnsafe(ref vr, i);
-                var tiny = Vector256.LessThan(vv, smallest);
-                if (tiny != Vector256<float>.Zero) root = Vector256.ConditionalSelect(tiny, Vector256.Sqrt(vv), root);
-                var den = root / s + e;
-                (Vector256.LoadUnsafe(ref pr, i) + cv * Vector256.LoadUnsafe(ref mr, i) / den).StoreUnsafe(ref pr, i);
-            }
+            var root = Vector256.LoadUnsafe(ref x.D, i);
+            var vv = Vector256.LoadUnsafe(ref x.V, i);
+            var tiny = Vector256.LessThan(vv, MinNormals);
+            if (tiny != Vector256<float>.Zero) root = Vector256.ConditionalSelect(tiny, Vector256.Sqrt(vv), root);
+            var den = root / s + e;
+            (Vector256.LoadUnsafe(ref x.P, i) + cv * Vector256.LoadUnsafe(ref x.M, i) / den).StoreUnsafe(ref x.P, i);
         }
-        for (; i < (nuint)n; i++)
+        for (; i < x.Length; i++)
         {
-            var k = (int)i;
-            var root = v[k] < MinNormal ? MathF.Sqrt(v[k]) : d[k];
+            var v = Unsafe.Add(ref x.V, i);
+            var root = v < MinNormal ? MathF.Sqrt(v) : Unsafe.Add(ref x.D, i);
             var den = root / sqrtBc2 + eps;
-            p[k] = p[k] + c * m[k] / den;
+            ref var p = ref Unsafe.Add(ref x.P, i);
+            p = p + c * Unsafe.Add(ref x.M, i) / den;
         }
     }
 
