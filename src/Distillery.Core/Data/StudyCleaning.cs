@@ -95,27 +95,9 @@ public static class StudyCleaning
         }
 
         // Min-max scaling as sklearn.preprocessing.MinMaxScaler (feature_range (0, 1), clip False).
-        var min = new double[f];
-        var max = new double[f];
-        for (var j = 0; j < f; j++)
-        {
-            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-            for (var r = 0; r < n; r++) { lo = Math.Min(lo, raw[r][j]); hi = Math.Max(hi, raw[r][j]); }
-            min[j] = lo;
-            max[j] = hi;
-        }
-        var sortedDates = order.Select(i => dates[i]).ToArray();
-        var ds = new CleanDataset(src, target, features, sortedDates, min, max, raw);
-        for (var r = 0; r < n; r++)
-        {
-            var row = raw[r];
-            for (var j = 0; j < f; j++)
-            {
-                row[j] *= ds.Scale[j];   // X *= scale_
-                row[j] += ds.Offset[j];  // X += min_
-            }
-        }
-        return ds;
+        var scaler = MinMaxScaler.Fit(raw, f);
+        scaler.TransformInPlace(raw);
+        return new CleanDataset(src, target, features, order.Select(i => dates[i]).ToArray(), scaler, raw);
     }
 
     /// <summary>Distinct values of column <paramref name="col"/>, counted up to <paramref name="limit"/>.</summary>

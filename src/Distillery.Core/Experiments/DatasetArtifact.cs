@@ -48,7 +48,7 @@ public sealed record DatasetArtifact
     };
 
     /// <summary>Target value in patients/day from its scaled value.</summary>
-    public double UnscaleTarget(double scaled) => Min[TargetIndex] + scaled * (Max[TargetIndex] - Min[TargetIndex]);
+    public double UnscaleTarget(double scaled) => MinMaxScaler.Inverse(Min[TargetIndex], Max[TargetIndex], scaled);
 
     public static byte[] EncodeMatrix(double[][] scaled)
     {

@@ -22,7 +22,7 @@ public sealed class Forecaster : IDisposable
 
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly DatasetArtifact meta;
-    private readonly CleanDataset scaling;
+    private readonly MinMaxScaler scaler;
     private readonly object gate = new();
     private bool disposed;
 
@@ -33,8 +33,7 @@ public sealed class Forecaster : IDisposable
         Fold = fold;
         this.meta = meta;
         this.model = model;
-        // The cleaning's own scale/offset arithmetic (sklearn MinMaxScaler), with no rows.
-        scaling = new CleanDataset(meta.Source, meta.Target, meta.Features, [], meta.Min, meta.Max, []);
+        scaler = new MinMaxScaler(meta.Min, meta.Max);
     }
 
     /// <summary>The native module (tests check that it is freed).</summary>
@@ -132,7 +131,7 @@ public sealed class Forecaster : IDisposable
         }
         var days = new ForecastDay[scaled.Length];
         for (var d = 0; d < days.Length; d++)
-            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
+            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), scaler.Inverse(meta.TargetIndex, scaled[d]));
         return new Forecast(Kind, RunId, Fold, days);
     }
 
@@ -180,7 +179,7 @@ public sealed class Forecaster : IDisposable
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
                 else if (!double.IsFinite(raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
-                input[d * features + j] = (float)scaling.ScaleValue(j, raw);
+                input[d * features + j] = (float)scaler.Transform(j, raw);
             }
         }
         return (input, dates[used[^1]]);
