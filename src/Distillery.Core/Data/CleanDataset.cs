@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Distillery.Data;
 
 /// <summary>The study's cleaned table: feature columns min-max scaled to [0,1], one row per date (sorted).
@@ -68,8 +66,7 @@ public sealed class CleanDataset
 
     private static double ParseRaw(string cell, string column, string where)
     {
-        if (cell.Length == 0) return 0.0;
-        if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+        if (!NumericCell.TryParse(cell, out var x))
             throw new InvalidInputException($"column '{column}', {where}: value '{cell}' is not a number");
         if (!double.IsFinite(x))
             throw new InvalidInputException($"column '{column}', {where}: value '{cell}' is not a finite number");

@@ -82,12 +82,10 @@ public static class StudyCleaning
             {
                 var i = order[r];
                 var cell = table.Rows[i][c];
-                double x;
-                if (cell.Length == 0) x = 0.0;
-                else if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out x))
+                if (!NumericCell.TryParse(cell, out var x))
                     throw new InvalidInputException(
                         $"{src}: column '{features[j]}' is not numeric: value '{Shorten(cell)}' in {table.DescribeRow(i)} (it has more than 2 distinct values, so the cleaning rule keeps it)");
-                else if (!double.IsFinite(x))
+                if (!double.IsFinite(x))
                     throw new InvalidInputException(
                         $"{src}: column '{features[j]}', {table.DescribeRow(i)}: value '{Shorten(cell)}' is not a finite number");
                 raw[r][j] = x;
@@ -122,7 +120,7 @@ public static class StudyCleaning
     {
         public static CellValue Of(string cell) =>
             cell.Length == 0 ? new CellValue(0, 0, null)
-            : double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? new CellValue(1, x, null)
+            : NumericCell.TryParse(cell, out var x) ? new CellValue(1, x, null)
             : new CellValue(2, 0, cell);
         // record struct equality uses EqualityComparer<double>.Default: 0.0 == -0.0 and NaN == NaN.
     }

@@ -173,11 +173,9 @@ public sealed class Forecaster : IDisposable
             for (var j = 0; j < features; j++)
             {
                 var cell = row[Features[j]] ?? "";
-                double raw;
-                if (cell.Length == 0) raw = 0.0;
-                else if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out raw))
+                if (!NumericCell.TryParse(cell, out var raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
-                else if (!double.IsFinite(raw))
+                if (!double.IsFinite(raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
                 input[d * features + j] = (float)scaler.Transform(j, raw);
             }
