@@ -125,7 +125,7 @@ public sealed class Forecaster : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = tensor(input, [1, InputDays, Features.Count]);
+            var x = WindowTensors.InputsOf(meta, input, [0]);
             var y = model.call(x).to_type(ScalarType.Float64).cpu();
             scaled = y.data<double>().ToArray();
         }
@@ -135,8 +135,8 @@ public sealed class Forecaster : IDisposable
         return new Forecast(Kind, RunId, Fold, days);
     }
 
-    /// <summary>The model input [InputDays × features] (float32, row-major) and the last input date.</summary>
-    private (float[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    /// <summary>The scaled input rows [InputDays × features] (row-major) and the last input date.</summary>
+    private (double[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
     {
         if (rows.Count < InputDays)
             throw new InvalidInputException($"needs the last {InputDays} days of input, got {rows.Count} rows");
@@ -166,7 +166,7 @@ public sealed class Forecaster : IDisposable
             throw new InvalidInputException($"missing {missing.Count} feature column{(missing.Count > 1 ? "s" : "")}: {List(missing)}");
 
         var features = Features.Count;
-        var input = new float[InputDays * features];
+        var input = new double[InputDays * features];
         for (var d = 0; d < used.Length; d++)
         {
             var row = rows[used[d]];
@@ -177,7 +177,7 @@ public sealed class Forecaster : IDisposable
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
                 if (!double.IsFinite(raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
-                input[d * features + j] = (float)scaler.Transform(j, raw);
+                input[d * features + j] = scaler.Transform(j, raw);
             }
         }
         return (input, dates[used[^1]]);
