@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Distillery.Bench;
 
 /// <summary>
-/// The evidence behind the fused Adam kernel (src/Distillery.Core/Training/Trainer.cs): which float formula each of
-/// libtorch's Adam kernels computes (fused multiply-add or not), on random data over wide magnitudes; and MKL's
-/// square root (which libtorch's <c>sqrt</c> calls) against IEEE's: exhaustively on zero and every subnormal, sampled
-/// on normals.
+/// The evidence behind the fused Adam kernel (src/Distillery.Core/Training/Optim/FusedAdamKernel.cs): which float
+/// formula each of libtorch's Adam kernels computes (fused multiply-add or not), on random data over wide magnitudes;
+/// and MKL's square root (which libtorch's <c>sqrt</c> calls) against IEEE's: exhaustively on zero and every subnormal,
+/// sampled on normals.
 /// </summary>
 public static class KernelCheck
 {

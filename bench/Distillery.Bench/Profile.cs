@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Distillery.Models;
 using Distillery.Training;
+using Distillery.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
 

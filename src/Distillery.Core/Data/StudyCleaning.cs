@@ -82,12 +82,10 @@ public static class StudyCleaning
             {
                 var i = order[r];
                 var cell = table.Rows[i][c];
-                double x;
-                if (cell.Length == 0) x = 0.0;
-                else if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out x))
+                if (!NumericCell.TryParse(cell, out var x))
                     throw new InvalidInputException(
                         $"{src}: column '{features[j]}' is not numeric: value '{Shorten(cell)}' in {table.DescribeRow(i)} (it has more than 2 distinct values, so the cleaning rule keeps it)");
-                else if (!double.IsFinite(x))
+                if (!double.IsFinite(x))
                     throw new InvalidInputException(
                         $"{src}: column '{features[j]}', {table.DescribeRow(i)}: value '{Shorten(cell)}' is not a finite number");
                 raw[r][j] = x;
@@ -95,27 +93,9 @@ public static class StudyCleaning
         }
 
         // Min-max scaling as sklearn.preprocessing.MinMaxScaler (feature_range (0, 1), clip False).
-        var min = new double[f];
-        var max = new double[f];
-        for (var j = 0; j < f; j++)
-        {
-            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-            for (var r = 0; r < n; r++) { lo = Math.Min(lo, raw[r][j]); hi = Math.Max(hi, raw[r][j]); }
-            min[j] = lo;
-            max[j] = hi;
-        }
-        var sortedDates = order.Select(i => dates[i]).ToArray();
-        var ds = new CleanDataset(src, target, features, sortedDates, min, max, raw);
-        for (var r = 0; r < n; r++)
-        {
-            var row = raw[r];
-            for (var j = 0; j < f; j++)
-            {
-                row[j] *= ds.Scale[j];   // X *= scale_
-                row[j] += ds.Offset[j];  // X += min_
-            }
-        }
-        return ds;
+        var scaler = MinMaxScaler.Fit(raw, f);
+        scaler.TransformInPlace(raw);
+        return new CleanDataset(src, target, features, order.Select(i => dates[i]).ToArray(), scaler, raw);
     }
 
     /// <summary>Distinct values of column <paramref name="col"/>, counted up to <paramref name="limit"/>.</summary>
@@ -140,7 +120,7 @@ public static class StudyCleaning
     {
         public static CellValue Of(string cell) =>
             cell.Length == 0 ? new CellValue(0, 0, null)
-            : double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? new CellValue(1, x, null)
+            : NumericCell.TryParse(cell, out var x) ? new CellValue(1, x, null)
             : new CellValue(2, 0, cell);
         // record struct equality uses EqualityComparer<double>.Default: 0.0 == -0.0 and NaN == NaN.
     }

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Distillery.Data;
 using Distillery.Storage;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Distillery.Experiments;
 
@@ -48,7 +46,7 @@ public sealed record DatasetArtifact
     };
 
     /// <summary>Target value in patients/day from its scaled value.</summary>
-    public double UnscaleTarget(double scaled) => Min[TargetIndex] + scaled * (Max[TargetIndex] - Min[TargetIndex]);
+    public double UnscaleTarget(double scaled) => MinMaxScaler.Inverse(Min[TargetIndex], Max[TargetIndex], scaled);
 
     public static byte[] EncodeMatrix(double[][] scaled)
     {
@@ -86,35 +84,5 @@ public sealed record DatasetArtifact
                 _ => read.Content!,
             };
         }
-    }
-}
-
-/// <summary>Every window of a dataset as float32 tensors: inputs [windows, inputDays, features], targets [windows, outputDays].</summary>
-public sealed class WindowTensors : IDisposable
-{
-    public WindowTensors(DatasetArtifact meta, double[] matrix)
-    {
-        int f = meta.Features.Count, n = meta.Windows, inDays = meta.InputDays, outDays = meta.OutputDays;
-        var x = new float[n * inDays * f];
-        var y = new float[n * outDays];
-        for (var w = 0; w < n; w++)
-        {
-            for (var d = 0; d < inDays; d++)
-                for (var c = 0; c < f; c++)
-                    x[(w * inDays + d) * f + c] = (float)matrix[(w + d) * f + c];
-            for (var d = 0; d < outDays; d++)
-                y[w * outDays + d] = (float)matrix[(w + inDays + d) * f + meta.TargetIndex];
-        }
-        Inputs = tensor(x, [n, inDays, f]);
-        Targets = tensor(y, [n, outDays]);
-    }
-
-    public Tensor Inputs { get; }
-    public Tensor Targets { get; }
-
-    public void Dispose()
-    {
-        Inputs.Dispose();
-        Targets.Dispose();
     }
 }

@@ -19,7 +19,7 @@ public static class ReportInference
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(kind, shape);
         ModelSerializer.Load(model, weights);
-        var inputs = Inputs(meta, matrix, windows);
+        var inputs = WindowTensors.InputsOf(meta, matrix, windows);
         var output = Trainer.Predict(model, inputs).to_type(ScalarType.Float64).cpu();
         var flat = output.data<double>().ToArray();
         var days = (int)output.shape[1];
@@ -38,7 +38,7 @@ public static class ReportInference
         using var model = ModelFactory.Create(kind, shape);
         ModelSerializer.Load(model, weights);
         model.eval();
-        var input = Inputs(meta, matrix, [window]);
+        var input = WindowTensors.InputsOf(meta, matrix, [window]);
         var micro = new double[calls];
         using (no_grad())
         {
@@ -67,17 +67,5 @@ public static class ReportInference
         var lo = (int)Math.Floor(pos);
         var hi = Math.Min(lo + 1, sorted.Length - 1);
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
-
-    /// <summary>Inputs [windows, inputDays, features] (float32) of the chosen windows.</summary>
-    private static Tensor Inputs(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
-    {
-        int f = meta.Features.Count, inDays = meta.InputDays;
-        var x = new float[windows.Count * inDays * f];
-        for (var i = 0; i < windows.Count; i++)
-            for (var d = 0; d < inDays; d++)
-                for (var c = 0; c < f; c++)
-                    x[(i * inDays + d) * f + c] = (float)matrix[(windows[i] + d) * f + c];
-        return tensor(x, [windows.Count, inDays, f]);
     }
 }

@@ -22,7 +22,7 @@ public sealed class Forecaster : IDisposable
 
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly DatasetArtifact meta;
-    private readonly CleanDataset scaling;
+    private readonly MinMaxScaler scaler;
     private readonly object gate = new();
     private bool disposed;
 
@@ -33,8 +33,7 @@ public sealed class Forecaster : IDisposable
         Fold = fold;
         this.meta = meta;
         this.model = model;
-        // The cleaning's own scale/offset arithmetic (sklearn MinMaxScaler), with no rows.
-        scaling = new CleanDataset(meta.Source, meta.Target, meta.Features, [], meta.Min, meta.Max, []);
+        scaler = new MinMaxScaler(meta.Min, meta.Max);
     }
 
     /// <summary>The native module (tests check that it is freed).</summary>
@@ -127,18 +126,18 @@ public sealed class Forecaster : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = tensor(input, [1, InputDays, Features.Count]);
+            var x = WindowTensors.InputsOf(meta, input, [0]);
             var y = model.call(x).to_type(ScalarType.Float64).cpu();
             scaled = y.data<double>().ToArray();
         }
         var days = new ForecastDay[scaled.Length];
         for (var d = 0; d < days.Length; d++)
-            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
+            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), scaler.Inverse(meta.TargetIndex, scaled[d]));
         return new Forecast(Kind.Name(), RunId, Fold, days);
     }
 
-    /// <summary>The model input [InputDays × features] (float32, row-major) and the last input date.</summary>
-    private (float[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    /// <summary>The scaled input rows [InputDays × features] (row-major) and the last input date.</summary>
+    private (double[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
     {
         if (rows.Count < InputDays)
             throw new InvalidInputException($"needs the last {InputDays} days of input, got {rows.Count} rows");
@@ -168,20 +167,18 @@ public sealed class Forecaster : IDisposable
             throw new InvalidInputException($"missing {missing.Count} feature column{(missing.Count > 1 ? "s" : "")}: {List(missing)}");
 
         var features = Features.Count;
-        var input = new float[InputDays * features];
+        var input = new double[InputDays * features];
         for (var d = 0; d < used.Length; d++)
         {
             var row = rows[used[d]];
             for (var j = 0; j < features; j++)
             {
                 var cell = row[Features[j]] ?? "";
-                double raw;
-                if (cell.Length == 0) raw = 0.0;
-                else if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out raw))
+                if (!NumericCell.TryParse(cell, out var raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
-                else if (!double.IsFinite(raw))
+                if (!double.IsFinite(raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
-                input[d * features + j] = (float)scaling.ScaleValue(j, raw);
+                input[d * features + j] = scaler.Transform(j, raw);
             }
         }
         return (input, dates[used[^1]]);

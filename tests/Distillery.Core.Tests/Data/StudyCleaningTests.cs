@@ -36,33 +36,32 @@ public class StudyCleaningTests
     }
 
     [Fact]
-    public void ApplyScalingReproducesTheCleanedRowsAndUnscaleInverts()
+    public void ApplyScalingReproducesTheCleanedRowsAndTheScalerInverts()
     {
         var d = UsFl;
         var again = d.ApplyScaling(TestCsv.UsFl);
         for (var i = 0; i < d.Rows; i++)
-            for (var j = 0; j < d.FeatureCount; j++)
+            for (var j = 0; j < d.Features.Count; j++)
                 Assert.Equal(d.Scaled[i][j], again[i][j], 1e-12);
         var t = d.TargetIndex;
-        Assert.Equal(d.Max[t], d.Unscale(t, 1.0), 1e-9);
-        Assert.Equal(d.Min[t], d.Unscale(t, 0.0), 1e-9);
+        Assert.Equal(d.Max[t], d.Scaler.Inverse(t, 1.0), 1e-9);
+        Assert.Equal(d.Min[t], d.Scaler.Inverse(t, 0.0), 1e-9);
         var raw = double.Parse(TestCsv.UsFl.Rows[300][TestCsv.UsFl.ColumnIndex(Target)], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(raw, d.Unscale(t, d.Scaled[300][t]), 1e-9);
+        Assert.Equal(raw, d.Scaler.Inverse(t, d.Scaled[300][t]), 1e-9);
     }
 
     [Fact]
-    public void ApplyScalingFromDictionaries()
+    public void ApplyScalingMatchesColumnsByName()
     {
         var d = StudyCleaning.Clean(TestCsv.Read("date,a,b\n2020-01-01,0,10\n2020-01-02,5,20\n2020-01-03,10,\n"), "a");
-        var rows = new[] { new Dictionary<string, string> { ["a"] = "5", ["b"] = "", ["extra"] = "x" } };
-        var scaled = d.ApplyScaling(rows);
+        var scaled = d.ApplyScaling(TestCsv.Read("extra,b,date,a\nx,,2021-01-01,5\n"));
         Assert.Equal([0.5, 0.0], scaled[0]);
-        var msg = TestCsv.ErrorOf(() => d.ApplyScaling([new Dictionary<string, string> { ["c"] = "1" }]));
+        var msg = TestCsv.ErrorOf(() => d.ApplyScaling(TestCsv.Read("date,c\n2020-01-01,1\n")));
         Assert.Equal("missing 2 feature column(s): a, b", msg);
         msg = TestCsv.ErrorOf(() => d.ApplyScaling(TestCsv.Read("date,a\n2020-01-01,1\n")));
         Assert.Equal("missing 1 feature column(s): b", msg);
-        msg = TestCsv.ErrorOf(() => d.ApplyScaling([new Dictionary<string, string> { ["a"] = "x", ["b"] = "1" }]));
-        Assert.Equal("column 'a', row 1: value 'x' is not a number", msg);
+        msg = TestCsv.ErrorOf(() => d.ApplyScaling(TestCsv.Read("date,a,b\n2020-01-01,x,1\n")));
+        Assert.Equal("column 'a', row 1 (line 2): value 'x' is not a number", msg);
     }
 
     [Fact]

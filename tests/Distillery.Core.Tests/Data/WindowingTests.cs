@@ -1,4 +1,5 @@
 using Distillery.Data;
+using Distillery.Experiments;
 
 namespace Distillery.Tests.Data;
 
@@ -12,21 +13,21 @@ public class WindowingTests
         var count = Windowing.Count(d.Rows, 10, 14);
         Assert.Equal(381, count);
         Assert.Equal(seed.GetProperty("windows").GetInt32(), count);
+        var meta = DatasetArtifact.From(d, 10, 14, []);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var windows = new WindowTensors(meta, d.Scaled.SelectMany(r => r).ToArray());
         var first = seed.GetProperty("target_window0").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var last = seed.GetProperty("target_window_last").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        var y0 = Windowing.Targets(d, 0, 10, 14);
-        var yl = Windowing.Targets(d, count - 1, 10, 14);
+        var y0 = windows.Targets[0].data<float>().ToArray();
+        var yl = windows.Targets[count - 1].data<float>().ToArray();
         for (var i = 0; i < 14; i++)
         {
-            Assert.Equal(first[i], y0[i], 1e-9);
-            Assert.Equal(last[i], yl[i], 1e-9);
+            Assert.Equal(first[i], y0[i], 1e-6); // float32 tensors
+            Assert.Equal(last[i], yl[i], 1e-6);
         }
-        var (input, target) = Windowing.Rows(count - 1, 10, 14);
-        Assert.Equal(Enumerable.Range(380, 10), input);
-        Assert.Equal(Enumerable.Range(390, 14), target);
-        var x = Windowing.Inputs(d, 0, 10, 14);
-        Assert.Equal(10, x.Length);
-        Assert.Equal(d.Scaled[9], x[9]);
+        // Window w's input is rows w … w + 9: the last window's starts at row 380.
+        Assert.Equal(d.Scaled[9].Select(x => (float)x), windows.Inputs[0][9].data<float>().ToArray());
+        Assert.Equal(d.Scaled[380].Select(x => (float)x), windows.Inputs[count - 1][0].data<float>().ToArray());
     }
 
     [Fact]
@@ -43,6 +44,5 @@ public class WindowingTests
     public void NonPositiveDays(int inputDays, int outputDays, string message)
     {
         Assert.Equal(message, TestCsv.ErrorOf(() => Windowing.Count(405, inputDays, outputDays)));
-        Assert.Equal(message, TestCsv.ErrorOf(() => Windowing.Rows(0, inputDays, outputDays)));
     }
 }

@@ -1,5 +1,6 @@
 using Distillery.Models;
 using Distillery.Training;
+using Distillery.Training.Optim;
 using static TorchSharp.torch;
 
 namespace Distillery.Tests.Training;
@@ -39,20 +40,12 @@ public class FlatAdamTests
     ];
 
     [Fact]
-    public void The_fused_kernel_passes_its_self_check_here() => Assert.True(FlatAdam.FusedActive,
+    public void The_fused_kernel_passes_its_self_check_here() => Assert.True(FusedAdamKernel.Verified,
         "the fused Adam kernel is off: MKL's VMSSQRT_ not found in libtorch_cpu, or its numbers differ from libtorch's kernels");
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Trainer_matches_the_reference_loop_on_optim_Adam_to_the_last_bit(ModelKind kind, int windows, int days, int features, int outDays, bool fused)
-    {
-        var before = FlatAdam.FusedEnabled;
-        FlatAdam.FusedEnabled = fused;
-        try { Compare(kind, windows, days, features, outDays); }
-        finally { FlatAdam.FusedEnabled = before; }
-    }
-
-    private static void Compare(ModelKind kind, int windows, int days, int features, int outDays)
     {
         var fold = Problem(windows, days, features, outDays, 5);
         var shape = new ModelShape(features, days, outDays);
@@ -61,7 +54,7 @@ public class FlatAdamTests
         ModelFactory.Initialize(fast, 11);
         ModelFactory.Initialize(reference, 11);
         // A large learning rate so that every step moves the weights visibly.
-        var options = new TrainingOptions(Epochs: 2, LearningRate: 3e-3, BatchSize: 1, Seed: 0);
+        var options = new TrainingOptions(Epochs: 2, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { FusedAdam = fused };
         var a = Trainer.Train(fast, fold, options, alsoTestVsTruth: true);
         var b = ReferenceTrainer.Train(reference, fold, options, alsoTestVsTruth: true);
         Assert.Equal(b.Train, a.Train);
