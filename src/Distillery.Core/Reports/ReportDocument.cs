@@ -19,6 +19,11 @@ public sealed record ReportContent(RunResults Results, ReportRecord Record, IRea
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>The report of fixed results, timings and charts: a pure function, so its pages can be pinned.</summary>
+    public static ReportContent Create(RunResults results, ReportRecord record, IReadOnlyList<ReportChart> lossCharts,
+        IReadOnlyList<ReportChart> windowCharts) =>
+        new(results, record, ReportTable.Rows(results, record.Teacher, record.Student), lossCharts, windowCharts);
+
     public IEnumerable<(string Name, string Value)> Settings()
     {
         var json = JsonSerializer.SerializeToElement(Results.Settings, ArtifactStoreJson.Options);
