@@ -3,18 +3,14 @@ using Distillery.Experiments;
 
 namespace Distillery.Reports;
 
-/// <summary>What the pages say about a chart: its file name (charts/{Name}.png), title and caption.</summary>
-public sealed record ChartText(string Name, string Title, string Caption)
-{
-    public ReportChart With(byte[] png) => new(Name, Title, Caption, png);
-}
-
 /// <summary>
 /// The charts' texts from the stored results alone, apart from drawing them: the combined report rebuilds a part's
 /// pages from its artifacts without running the models again.
 /// </summary>
 public static class ReportChartTexts
 {
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
     public sealed record LossTexts(ChartText TeacherTrain, ChartText TeacherTest, ChartText StudentFnnTrain, ChartText StudentFnnTest)
     {
         public IEnumerable<ChartText> All => [TeacherTrain, TeacherTest, StudentFnnTrain, StudentFnnTest];
@@ -33,7 +29,7 @@ public static class ReportChartTexts
     public static LossTexts Losses(RunResults results)
     {
         var best = results.BestTeacherFold > 0
-            ? $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from."
+            ? string.Create(Inv, $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from.")
             : " Each fold's student was distilled from that fold's own teacher (leakage-free protocol).";
         return new(
             new("teacher-train-loss", "Teacher training loss per fold",
@@ -51,8 +47,8 @@ public static class ReportChartTexts
     {
         if (results.Sweep.Count == 0) return null;
         var named = results.SmallestStudentWithinTolerance is { } n
-            ? $" The smallest student within {results.Settings.SweepTolerance:P0} of the teacher's MAE is {n}."
-            : $" No student is within {results.Settings.SweepTolerance:P0} of the teacher's MAE.";
+            ? string.Create(Inv, $" The smallest student within {results.Settings.SweepTolerance:P0} of the teacher's MAE is {n}.")
+            : string.Create(Inv, $" No student is within {results.Settings.SweepTolerance:P0} of the teacher's MAE.");
         return new(
             new("sweep-parameters", "Student size: accuracy vs parameters",
                 "Mean test MAE against the truth over the folds, for each student width, against its true parameter count (log scale)." + named),
@@ -64,10 +60,11 @@ public static class ReportChartTexts
     {
         int inDays = meta.InputDays, outDays = meta.OutputDays;
         var heldOut = HeldOutFold(results, window);
-        var caption = $"Window {window}: {inDays} input days {Date(meta, window):yyyy-MM-dd} to {Date(meta, window + inDays - 1):yyyy-MM-dd} (grey), " +
-                      $"the {outDays} true days that follow (black) and every fold's teacher (greens), distilled student (reds, dashed) and FNN (blues, dashed) forecasts, in patients/day. " +
-                      $"Held out (a test window) in fold {heldOut}, drawn thick.";
-        return new($"window-{window}", $"Forecasts for window {window}", caption);
+        var caption = string.Create(Inv,
+            $"Window {window}: {inDays} input days {Date(meta, window):yyyy-MM-dd} to {Date(meta, window + inDays - 1):yyyy-MM-dd} (grey), " +
+            $"the {outDays} true days that follow (black) and every fold's teacher (greens), distilled student (reds, dashed) and FNN (blues, dashed) forecasts, in patients/day. " +
+            $"Held out (a test window) in fold {heldOut}, drawn thick.");
+        return new(string.Create(Inv, $"window-{window}"), string.Create(Inv, $"Forecasts for window {window}"), caption);
     }
 
     /// <summary>The fold that holds the window out (a test window), 0 if none.</summary>
@@ -75,5 +72,5 @@ public static class ReportChartTexts
         results.Folds.FirstOrDefault(x => x.TestIndices.Contains(window))?.Fold ?? 0;
 
     public static DateTime Date(DatasetArtifact meta, int row) =>
-        DateTime.ParseExact(meta.Dates[row], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        DateTime.ParseExact(meta.Dates[row], "yyyy-MM-dd", Inv);
 }

@@ -16,11 +16,11 @@ public static class ReportTable
 
     public static IReadOnlyList<TableRow> Rows(RunResults results, InferenceTiming teacherTiming, InferenceTiming studentTiming)
     {
-        var teacher = Summary(results, "teacher");
-        var student = Summary(results, "student");
-        var fnn = Summary(results, "fnn");
-        var teacherParams = results.Params.TryGetValue("teacher", out var tp) ? ReportFormat.Count(tp) : ReportFormat.Missing;
-        var studentParams = results.Params.TryGetValue("student", out var sp) ? ReportFormat.Count(sp) : ReportFormat.Missing;
+        var teacher = Summary(results, ReportModels.Teacher);
+        var student = Summary(results, ReportModels.Student);
+        var fnn = Summary(results, ReportModels.Fnn);
+        var teacherParams = ReportModels.TryGet(results.Params, ReportModels.Teacher, out var tp) ? ReportFormat.Count(tp) : ReportFormat.Missing;
+        var studentParams = ReportModels.TryGet(results.Params, ReportModels.Student, out var sp) ? ReportFormat.Count(sp) : ReportFormat.Missing;
         var vsTruth = results.StudentTestVsTruth;
         return
         [
@@ -43,6 +43,6 @@ public static class ReportTable
         ];
     }
 
-    private static ModelSummary Summary(RunResults results, string key) =>
-        results.Summary.TryGetValue(key, out var s) ? s : new ModelSummary(double.NaN, double.NaN, double.NaN, double.NaN);
+    private static ModelSummary Summary(RunResults results, string model) =>
+        ReportModels.TryGet(results.Summary, model, out var s) ? s : new ModelSummary(double.NaN, double.NaN, double.NaN, double.NaN);
 }

@@ -60,7 +60,7 @@ public static class RunReport
         var chartPaths = new List<string>();
         foreach (var c in charts)
         {
-            var path = $"{layout.Root}/charts/{c.FileName}";
+            var path = ChartPath(layout, c.Name);
             await store.WriteAsync(path, c.Png, ct);
             chartPaths.Add(path);
         }
@@ -69,18 +69,23 @@ public static class RunReport
             if (stale.EndsWith(".png", StringComparison.Ordinal) && !chartPaths.Contains(stale))
                 await store.DeleteAsync(stale, ct);
 
-        var htmlPath = $"{layout.Root}/report.html";
+        var htmlPath = layout.Report;
         var mdPath = $"{layout.Root}/report.md";
         var speedup = teacherTiming.MedianMicroseconds / studentTiming.MedianMicroseconds;
         var record = new ReportRecord(layout.RunId, DateTime.UtcNow, threads, options.WarmupCalls, options.TimedCalls, timedWindow,
             teacherTiming, studentTiming, speedup, windows, chartPaths, htmlPath, mdPath);
-        var content = ReportContent.Create(results, record, lossCharts, windowCharts);
+        var view = ReportView.Build(results, record, lossCharts, windowCharts);
 
-        await store.WriteAsync(htmlPath, Encoding.UTF8.GetBytes(content.ToHtml()), ct);
-        await store.WriteAsync(mdPath, Encoding.UTF8.GetBytes(content.ToMarkdown()), ct);
-        await store.WriteJsonAsync($"{layout.Root}/report.json", record, ct);
+        await store.WriteAsync(htmlPath, Encoding.UTF8.GetBytes(ReportTemplates.Html(view)), ct);
+        await store.WriteAsync(mdPath, Encoding.UTF8.GetBytes(ReportTemplates.Markdown(view)), ct);
+        await store.WriteJsonAsync(RecordPath(layout), record, ct);
         return new ReportOutput(htmlPath, mdPath, chartPaths);
     }
+
+    /// <summary>report.json of a run (or part): the <see cref="ReportRecord"/>.</summary>
+    public static string RecordPath(RunLayout layout) => $"{layout.Root}/report.json";
+
+    public static string ChartPath(RunLayout layout, string chart) => $"{layout.Root}/charts/{chart}.png";
 
     /// <summary>
     /// The windows to draw: the requested ones (each must exist), else the study's windows that exist, else five
@@ -133,15 +138,17 @@ public static class RunReport
         var latency = new List<double>();
         foreach (var point in results.Sweep)
         {
-            var variant = point.Name == "student" ? "" : $"h{point.Hidden}";
+            var variant = point.Name == ReportModels.Student ? "" : $"h{point.Hidden}";
             var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
                           ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
             var shape = ExperimentSteps.Shape(data.Meta, results.Settings, point.Hidden);
             latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
         }
         var mae = results.Sweep.Select(p => p.Truth.Mae.Mean).ToArray();
-        var teacherMae = results.Truth["teacher"].Mae.Mean;
-        var teacherParams = (double)results.Params["teacher"];
+        if (!ReportModels.TryGet(results.Truth, ReportModels.Teacher, out var teacherTruth) || !ReportModels.TryGet(results.Params, ReportModels.Teacher, out var teacherCount))
+            throw new InvalidOperationException("the sweep's results have no teacher to compare with");
+        var teacherMae = teacherTruth.Mae.Mean;
+        var teacherParams = (double)teacherCount;
         ChartSeries Students(double[] x) => new("Students (distilled)", x, mae, ReportCharts.Reds[2]);
         ChartSeries Teacher(double x) => new("Teacher", [x], [teacherMae], ReportCharts.Greens[2]);
         const string y = "Test MAE vs truth (patients/day)";

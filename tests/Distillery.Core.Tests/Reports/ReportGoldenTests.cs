@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Distillery.Experiments;
 using Distillery.Reports;
@@ -70,6 +71,22 @@ public class ReportGoldenTests
         Check(("combined.report.html", Encoding.UTF8.GetString((await store.ReadAsync(path))!)));
     }
 
+    [Fact]
+    public void ChartsOfAnySizeAreEmbeddedWhole()
+    {
+        // Real charts make pages of megabytes: nothing may be cut (Scriban cuts long strings by default).
+        var inputs = Load("study");
+        var (losses, windows) = ReportChartTexts.All(inputs.Results, inputs.Meta, inputs.Record.PlotWindows);
+        var big = new byte[700_000];
+        new Random(1).NextBytes(big);
+        var view = ReportView.Build(inputs.Results, inputs.Record, losses.Select(t => t.With(big)).ToList(), windows.Select(t => t.With(big)).ToList());
+        var uri = "data:image/png;base64," + Convert.ToBase64String(big);
+        var html = ReportTemplates.Html(view);
+
+        Assert.Equal(losses.Count + windows.Count, html.Split(uri).Length - 1);
+        Assert.EndsWith("</main>\n</body>\n</html>\n", html);
+    }
+
     private sealed record Inputs(RunResults Results, ReportRecord Record, DatasetArtifact Meta);
 
     private static Inputs Load(string part)
@@ -90,8 +107,8 @@ public class ReportGoldenTests
     private static (string Html, string Markdown) Render(Inputs inputs)
     {
         var (losses, windows) = Charts(inputs);
-        var content = ReportContent.Create(inputs.Results, inputs.Record, losses, windows);
-        return (content.ToHtml(), content.ToMarkdown());
+        var view = ReportView.Build(inputs.Results, inputs.Record, losses, windows);
+        return (ReportTemplates.Html(view), ReportTemplates.Markdown(view));
     }
 
     private static void Check(params (string Name, string Actual)[] pages)
@@ -119,7 +136,8 @@ public class ReportGoldenTests
         while (at < expected.Length && at < actual.Length && expected[at] == actual[at]) at++;
         var line = 1 + expected.AsSpan(0, at).Count((byte)'\n');
         var column = at - (expected.AsSpan(0, at).LastIndexOf((byte)'\n') + 1) + 1;
-        string Around(byte[] b) => JsonSerializer.Serialize(Encoding.UTF8.GetString(b, Math.Max(0, at - 60), Math.Min(b.Length, at + 60) - Math.Max(0, at - 60)));
+        var quoted = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        string Around(byte[] b) => JsonSerializer.Serialize(Encoding.UTF8.GetString(b, Math.Max(0, at - 60), Math.Min(b.Length, at + 60) - Math.Max(0, at - 60)), quoted);
         return $"first difference at byte {at} (line {line}, column {column}; lengths {expected.Length} expected, {actual.Length} actual)\n" +
                $"  expected: {Around(expected)}\n  actual:   {Around(actual)}";
     }
