@@ -21,6 +21,8 @@ public static class ReportTemplates
 
     public static string Markdown(ReportView report) => Render("report.sbn-md", "report", report);
 
+    public static string Combined(CombinedReportView combined) => Render("combined.sbn-html", "combined", combined);
+
     /// <summary>HTML text. "://" is written with an entity so that no address in user text reads as a link.</summary>
     public static string EscapeHtml(string text) =>
         WebUtility.HtmlEncode(text).Replace("://", "&#58;//", StringComparison.Ordinal);

@@ -91,6 +91,31 @@ public sealed record ReportView
         };
     }
 
+    /// <summary>
+    /// The view of a part's finished report, from what its report step stored: results, report record, dataset
+    /// description and charts. The combined report shows each part from it.
+    /// </summary>
+    public static async Task<ReportView> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct)
+    {
+        async Task<T> Read<T>(string path) where T : class =>
+            await store.ReadJsonAsync<T>(path, ct) ?? throw new InvalidOperationException($"{path} is missing");
+        var results = await Read<RunResults>(layout.Results);
+        var record = await Read<ReportRecord>(RunReport.RecordPath(layout));
+        var meta = await Read<DatasetArtifact>(layout.DatasetJson);
+        async Task<List<ReportChart>> Charts(IEnumerable<ChartText> texts)
+        {
+            var charts = new List<ReportChart>();
+            foreach (var t in texts)
+            {
+                var path = RunReport.ChartPath(layout, t.Name);
+                charts.Add(t.With(await store.ReadAsync(path, ct) ?? throw new InvalidOperationException($"{path} is missing")));
+            }
+            return charts;
+        }
+        var (losses, windows) = ReportChartTexts.All(results, meta, record.PlotWindows);
+        return Build(results, record, await Charts(losses), await Charts(windows));
+    }
+
     private static ChartView Chart(ReportChart c) =>
         new(c.Name, c.Title, c.Caption, c.FileName, "data:image/png;base64," + Convert.ToBase64String(c.Png));
 

@@ -39,10 +39,13 @@ public class ReportGoldenTests
         Check(("no-truth.report.html", html), ("no-truth.report.md", md));
     }
 
-    [Fact]
-    public async Task TheCombinedPageIsTheCommittedBytes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheCombinedPageIsTheCommittedBytes(bool withPartPages)
     {
         // A store as the parts' summarize steps leave it (results, report record, dataset, charts, pages), then combined.
+        // Without the parts' pages too: the combined page is built from the parts' views, not from their HTML.
         using var dir = new TempDir();
         var run = Path.Combine(Fixtures, RunId);
         foreach (var file in Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories))
@@ -60,6 +63,7 @@ public class ReportGoldenTests
             var (losses, windows) = Charts(inputs);
             foreach (var chart in losses.Concat(windows))
                 await store.WriteAsync($"{layout.Root}/charts/{chart.FileName}", chart.Png);
+            if (!withPartPages) continue;
             var (html, md) = Render(inputs);
             await store.WriteAsync(inputs.Record.Html, Encoding.UTF8.GetBytes(html));
             await store.WriteAsync(inputs.Record.Markdown, Encoding.UTF8.GetBytes(md));
@@ -80,11 +84,16 @@ public class ReportGoldenTests
         var big = new byte[700_000];
         new Random(1).NextBytes(big);
         var view = ReportView.Build(inputs.Results, inputs.Record, losses.Select(t => t.With(big)).ToList(), windows.Select(t => t.With(big)).ToList());
+        var combined = new CombinedResults(RunId, "completed", inputs.Results.Settings,
+            [new PartSummary("a", "A", "study", "", "", 1, inputs.Results.Truth), new PartSummary("b", "B", "study", "", "", 1, inputs.Results.Truth)]);
         var uri = "data:image/png;base64," + Convert.ToBase64String(big);
         var html = ReportTemplates.Html(view);
+        var page = ReportTemplates.Combined(CombinedReport.Build(combined, [view, view]));
 
         Assert.Equal(losses.Count + windows.Count, html.Split(uri).Length - 1);
         Assert.EndsWith("</main>\n</body>\n</html>\n", html);
+        Assert.Equal(2 * (losses.Count + windows.Count), page.Split(uri).Length - 1);
+        Assert.EndsWith("</main>\n</section><hr></body></html>", page);
     }
 
     private sealed record Inputs(RunResults Results, ReportRecord Record, DatasetArtifact Meta);
