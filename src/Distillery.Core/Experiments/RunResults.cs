@@ -16,7 +16,12 @@ public sealed record MeanSem(double Mean, double Sem);
 public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSem Mase, double[] MaeByHorizon);
 
 /// <summary>One student size of a sweep: its parameters and accuracy against the truth over the folds.</summary>
-public sealed record SweepPoint(string Name, int Hidden, int Layers, long Parameters, TruthSummary Truth);
+public sealed record SweepPoint(string Name, int Hidden, int Layers, long Parameters, TruthSummary Truth)
+{
+    /// <summary>The run's main student (the first width), named as its kind; the others are "student-h{width}".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsMainStudent => Name == ModelKind.Student.Name();
+}
 
 /// <summary>results.json: everything a report needs, written by the summarize step.</summary>
 public sealed record RunResults

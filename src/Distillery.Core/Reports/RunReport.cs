@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Distillery.Experiments;
 using Distillery.Models;
@@ -61,7 +60,7 @@ public static class RunReport
         var chartPaths = new List<string>();
         foreach (var c in charts)
         {
-            var path = $"{layout.Root}/charts/{c.FileName}";
+            var path = ChartPath(layout, c.Name);
             await store.WriteAsync(path, c.Png, ct);
             chartPaths.Add(path);
         }
@@ -70,18 +69,23 @@ public static class RunReport
             if (stale.EndsWith(".png", StringComparison.Ordinal) && !chartPaths.Contains(stale))
                 await store.DeleteAsync(stale, ct);
 
-        var htmlPath = $"{layout.Root}/report.html";
+        var htmlPath = layout.Report;
         var mdPath = $"{layout.Root}/report.md";
         var speedup = teacherTiming.MedianMicroseconds / studentTiming.MedianMicroseconds;
         var record = new ReportRecord(layout.RunId, DateTime.UtcNow, threads, options.WarmupCalls, options.TimedCalls, timedWindow,
             teacherTiming, studentTiming, speedup, windows, chartPaths, htmlPath, mdPath);
-        var content = new ReportContent(results, record, ReportTable.Rows(results, teacherTiming, studentTiming), lossCharts, windowCharts);
+        var view = ReportView.Build(results, record, lossCharts, windowCharts);
 
-        await store.WriteAsync(htmlPath, Encoding.UTF8.GetBytes(content.ToHtml()), ct);
-        await store.WriteAsync(mdPath, Encoding.UTF8.GetBytes(content.ToMarkdown()), ct);
-        await store.WriteJsonAsync($"{layout.Root}/report.json", record, ct);
+        await store.WriteAsync(htmlPath, Encoding.UTF8.GetBytes(ReportTemplates.Html(view)), ct);
+        await store.WriteAsync(mdPath, Encoding.UTF8.GetBytes(ReportTemplates.Markdown(view)), ct);
+        await store.WriteJsonAsync(RecordPath(layout), record, ct);
         return new ReportOutput(htmlPath, mdPath, chartPaths);
     }
+
+    /// <summary>report.json of a run (or part): the <see cref="ReportRecord"/>.</summary>
+    public static string RecordPath(RunLayout layout) => $"{layout.Root}/report.json";
+
+    public static string ChartPath(RunLayout layout, string chart) => $"{layout.Root}/charts/{chart}.png";
 
     /// <summary>
     /// The windows to draw: the requested ones (each must exist), else the study's windows that exist, else five
@@ -114,23 +118,15 @@ public static class RunReport
             results.Folds.Select((f, i) => new ChartSeries($"Student fold {f.Fold}{studentNote}", Passes(pick(f[ModelKind.Student])), pick(f[ModelKind.Student]), ReportCharts.Shade(ReportCharts.Reds, i, n)))
                 .Concat(results.Folds.Select((f, i) => new ChartSeries($"FNN fold {f.Fold}{fnnNote}", Passes(pick(f[ModelKind.Fnn])), pick(f[ModelKind.Fnn]), ReportCharts.Shade(ReportCharts.Blues, i, n), Dashed: true)));
         const string loss = "Loss (sum of window MSEs, scaled target)";
-        var best = results.BestTeacherFold > 0
-            ? $" The best teacher (fold {results.BestTeacherFold}) is the one the students were distilled from."
-            : " Each fold's student was distilled from that fold's own teacher (leakage-free protocol).";
+        ReportChart Draw(ChartText t, IEnumerable<ChartSeries> series) =>
+            t.With(ReportCharts.Losses(t.Title, loss, series.ToList(), o.ChartWidth, o.ChartHeight, o.FontPath));
+        var texts = ReportChartTexts.Losses(results);
         return
         [
-            new("teacher-train-loss", "Teacher training loss per fold",
-                "LSTM teacher: training loss per pass, one line per fold, against the true targets." + best,
-                ReportCharts.Losses("Teacher training loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Train)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
-            new("teacher-test-loss", "Teacher test loss per fold",
-                "LSTM teacher: loss on each fold's held-out windows after each pass, against the true targets." + best,
-                ReportCharts.Losses("Teacher test loss per fold", loss, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Test)).ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
-            new("student-fnn-train-loss", "Distilled student vs FNN: training loss",
-                "Training loss per pass: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets), every fold.",
-                ReportCharts.Losses("Distilled student vs FNN: training loss", loss, Pair(c => c.Train, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
-            new("student-fnn-test-loss", "Distilled student vs FNN: test loss",
-                "Test loss per pass on each fold's held-out windows: the distilled student (reds, against the teacher's outputs) and the FNN (blues, dashed, against the true targets).",
-                ReportCharts.Losses("Distilled student vs FNN: test loss", loss, Pair(c => c.Test, " (vs teacher)", " (vs truth)").ToList(), o.ChartWidth, o.ChartHeight, o.FontPath)),
+            Draw(texts.TeacherTrain, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Train))),
+            Draw(texts.TeacherTest, results.Folds.Select((f, i) => Teacher(f, i, f[ModelKind.Teacher].Test))),
+            Draw(texts.StudentFnnTrain, Pair(c => c.Train, " (vs teacher)", " (vs truth)")),
+            Draw(texts.StudentFnnTest, Pair(c => c.Test, " (vs teacher)", " (vs truth)")),
         ];
     }
 
@@ -138,11 +134,11 @@ public static class RunReport
     private static async Task<List<ReportChart>> SweepChartsAsync(IArtifactStore store, RunLayout layout, RunResults results,
         (DatasetArtifact Meta, double[] Matrix) data, int fold, InferenceTiming teacher, int window, ReportOptions o, CancellationToken ct)
     {
-        if (results.Sweep.Count == 0) return [];
+        if (ReportChartTexts.Sweep(results) is not { } texts) return [];
         var latency = new List<double>();
         foreach (var point in results.Sweep)
         {
-            var variant = point.Name == "student" ? "" : $"h{point.Hidden}";
+            var variant = point.IsMainStudent ? "" : $"h{point.Hidden}";
             var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
                           ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
             var shape = results.Settings.ShapeFor(data.Meta, point.Hidden);
@@ -153,20 +149,13 @@ public static class RunReport
         var teacherParams = (double)results.Params[ModelKind.Teacher];
         ChartSeries Students(double[] x) => new("Students (distilled)", x, mae, ReportCharts.Reds[2]);
         ChartSeries Teacher(double x) => new("Teacher", [x], [teacherMae], ReportCharts.Greens[2]);
-        var named = results.SmallestStudentWithinTolerance is { } n
-            ? $" The smallest student within {results.Settings.SweepTolerance:P0} of the teacher's MAE is {n}."
-            : $" No student is within {results.Settings.SweepTolerance:P0} of the teacher's MAE.";
         const string y = "Test MAE vs truth (patients/day)";
         return
         [
-            new("sweep-parameters", "Student size: accuracy vs parameters",
-                "Mean test MAE against the truth over the folds, for each student width, against its true parameter count (log scale)." + named,
-                ReportCharts.Points("Student size: accuracy vs parameters", "Parameters (log scale)", y,
-                    [Students(results.Sweep.Select(p => (double)p.Parameters).ToArray()), Teacher(teacherParams)], true, o.ChartWidth, o.ChartHeight, o.FontPath)),
-            new("sweep-latency", "Student size: accuracy vs latency",
-                "Mean test MAE against the truth, against the measured latency of one window (batch 1, warm, median)." + named,
-                ReportCharts.Points("Student size: accuracy vs latency", "Latency per window (µs)", y,
-                    [Students(latency.ToArray()), Teacher(teacher.MedianMicroseconds)], false, o.ChartWidth, o.ChartHeight, o.FontPath)),
+            texts.Parameters.With(ReportCharts.Points(texts.Parameters.Title, "Parameters (log scale)", y,
+                [Students(results.Sweep.Select(p => (double)p.Parameters).ToArray()), Teacher(teacherParams)], true, o.ChartWidth, o.ChartHeight, o.FontPath)),
+            texts.Latency.With(ReportCharts.Points(texts.Latency.Title, "Latency per window (µs)", y,
+                [Students(latency.ToArray()), Teacher(teacher.MedianMicroseconds)], false, o.ChartWidth, o.ChartHeight, o.FontPath)),
         ];
     }
 
@@ -174,23 +163,18 @@ public static class RunReport
         Dictionary<(ModelKind, int), double[][]> predictions, ReportOptions o)
     {
         int f = meta.Features.Count, inDays = meta.InputDays, outDays = meta.OutputDays;
-        DateTime Date(int row) => DateTime.ParseExact(meta.Dates[row], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        DateTime Date(int row) => ReportChartTexts.Date(meta, row);
         double Truth(int row) => meta.UnscaleTarget(matrix[row * f + meta.TargetIndex]);
-        var heldOut = results.Folds.FirstOrDefault(x => x.TestIndices.Contains(window))?.Fold ?? 0;
         var prediction = new WindowPrediction(window, meta.Target,
             Enumerable.Range(window, inDays).Select(Date).ToArray(),
             Enumerable.Range(window, inDays).Select(Truth).ToArray(),
             Enumerable.Range(window + inDays, outDays).Select(Date).ToArray(),
             Enumerable.Range(window + inDays, outDays).Select(Truth).ToArray(),
-            heldOut,
+            ReportChartTexts.HeldOutFold(results, window),
             results.Folds.Select(x => new FoldPrediction(x.Fold,
                 predictions[(ModelKind.Teacher, x.Fold)][index],
                 predictions[(ModelKind.Student, x.Fold)][index],
                 predictions[(ModelKind.Fnn, x.Fold)][index])).ToList());
-        var title = $"Forecasts for window {window}";
-        var caption = $"Window {window}: {inDays} input days {prediction.InputDates[0]:yyyy-MM-dd} to {prediction.InputDates[^1]:yyyy-MM-dd} (grey), " +
-                      $"the {outDays} true days that follow (black) and every fold's teacher (greens), distilled student (reds, dashed) and FNN (blues, dashed) forecasts, in patients/day. " +
-                      $"Held out (a test window) in fold {heldOut}, drawn thick.";
-        return new ReportChart($"window-{window}", title, caption, ReportCharts.Window(prediction, o.ChartWidth, o.ChartHeight, o.FontPath));
+        return ReportChartTexts.Window(results, meta, window).With(ReportCharts.Window(prediction, o.ChartWidth, o.ChartHeight, o.FontPath));
     }
 }

@@ -135,7 +135,7 @@ public class RunReportTests(ReportRunFixture run)
         public int GetHashCode(ReportOutput o) => o.Html.GetHashCode();
     }
 
-    private static string Encoded(string text) => ReportContent.T(text);
+    private static string Encoded(string text) => ReportTemplates.EscapeHtml(text);
 
     private static int DarkPixels(SKBitmap bitmap, SKRectI region)
     {
@@ -196,7 +196,7 @@ public class ReportUnitTests
     [Fact]
     public void HtmlTextNeverFormsAnAddress()
     {
-        var text = ReportContent.T("https://example.org/a?b=<c>");
+        var text = ReportTemplates.EscapeHtml("https://example.org/a?b=<c>");
         Assert.DoesNotContain("://", text);
         Assert.Contains("&lt;c&gt;", text);
     }
