@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Distillery.Experiments;
 using Distillery.Models;
@@ -28,11 +27,6 @@ public sealed record LocationState
 
 /// <summary>The last version of a watched source: its fingerprint (SHA-256 of the content) and validators.</summary>
 public sealed record SourceSeen(string Fingerprint, string DatasetPath, string? ETag, DateTimeOffset? LastModified, DateTime SeenUtc);
-
-public static class Fingerprints
-{
-    public static string Of(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
-}
 
 /// <summary>
 /// Champion / challenger bookkeeping in the artifact store. A finished run's distilled student becomes the champion

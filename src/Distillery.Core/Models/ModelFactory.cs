@@ -4,64 +4,6 @@ using static TorchSharp.torch;
 
 namespace Distillery.Models;
 
-/// <summary>Sizes of the two networks. Defaults are the study's.</summary>
-public sealed record ModelShape(
-    int Features, int InputDays = 10, int OutputDays = 14,
-    int TeacherHidden = 15, int TeacherLayers = 3, int TeacherHead = 25,
-    int StudentHidden = 50, int StudentLayers = 2);
-
-/// <summary>Teacher: LSTM(F → hidden, layers, batch_first) → every time step flattened → 25 → 25 → outputDays, sigmoid.</summary>
-public sealed class LstmTeacher : nn.Module<Tensor, Tensor>
-{
-    private readonly LSTM lstm;
-    private readonly nn.Module<Tensor, Tensor> head;
-
-    public LstmTeacher(ModelShape shape) : base("teacher")
-    {
-        lstm = nn.LSTM(shape.Features, shape.TeacherHidden, shape.TeacherLayers, batchFirst: true);
-        head = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(shape.InputDays * shape.TeacherHidden, shape.TeacherHead), nn.ReLU(),
-            nn.Linear(shape.TeacherHead, shape.TeacherHead), nn.ReLU(),
-            nn.Linear(shape.TeacherHead, shape.OutputDays), nn.Sigmoid());
-        RegisterComponents();
-    }
-
-    /// <param name="input">[batch, inputDays, features]</param>
-    public override Tensor forward(Tensor input)
-    {
-        var (sequence, h, c) = lstm.call(input);
-        h.Dispose();
-        c.Dispose();
-        return head.call(sequence);
-    }
-}
-
-/// <summary>Student (and FNN): inputDays × features flattened → hidden (ReLU) × layers → outputDays, sigmoid.</summary>
-public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
-{
-    private readonly nn.Module<Tensor, Tensor> layers;
-
-    public FeedForwardStudent(ModelShape shape) : base("student")
-    {
-        var modules = new List<nn.Module<Tensor, Tensor>> { nn.Flatten() };
-        var width = shape.InputDays * shape.Features;
-        for (var i = 0; i < shape.StudentLayers; i++)
-        {
-            modules.Add(nn.Linear(width, shape.StudentHidden));
-            modules.Add(nn.ReLU());
-            width = shape.StudentHidden;
-        }
-        modules.Add(nn.Linear(width, shape.OutputDays));
-        modules.Add(nn.Sigmoid());
-        layers = nn.Sequential(modules);
-        RegisterComponents();
-    }
-
-    /// <param name="input">[batch, inputDays, features]</param>
-    public override Tensor forward(Tensor input) => layers.call(input);
-}
-
 public static class ModelFactory
 {
     public static nn.Module<Tensor, Tensor> Create(ModelKind kind, ModelShape shape) => kind.Architecture() switch

@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distillery.Models;
+
+/// <summary>Student (and FNN): inputDays × features flattened → hidden (ReLU) × layers → outputDays, sigmoid.</summary>
+public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> layers;
+
+    public FeedForwardStudent(ModelShape shape) : base("student")
+    {
+        var modules = new List<nn.Module<Tensor, Tensor>> { nn.Flatten() };
+        var width = shape.InputDays * shape.Features;
+        for (var i = 0; i < shape.StudentLayers; i++)
+        {
+            modules.Add(nn.Linear(width, shape.StudentHidden));
+            modules.Add(nn.ReLU());
+            width = shape.StudentHidden;
+        }
+        modules.Add(nn.Linear(width, shape.OutputDays));
+        modules.Add(nn.Sigmoid());
+        layers = nn.Sequential(modules);
+        RegisterComponents();
+    }
+
+    /// <param name="input">[batch, inputDays, features]</param>
+    public override Tensor forward(Tensor input) => layers.call(input);
+}

@@ -1,0 +1,32 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Distillery.Models;
+
+/// <summary>Teacher: LSTM(F → hidden, layers, batch_first) → every time step flattened → 25 → 25 → outputDays, sigmoid.</summary>
+public sealed class LstmTeacher : nn.Module<Tensor, Tensor>
+{
+    private readonly LSTM lstm;
+    private readonly nn.Module<Tensor, Tensor> head;
+
+    public LstmTeacher(ModelShape shape) : base("teacher")
+    {
+        lstm = nn.LSTM(shape.Features, shape.TeacherHidden, shape.TeacherLayers, batchFirst: true);
+        head = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(shape.InputDays * shape.TeacherHidden, shape.TeacherHead), nn.ReLU(),
+            nn.Linear(shape.TeacherHead, shape.TeacherHead), nn.ReLU(),
+            nn.Linear(shape.TeacherHead, shape.OutputDays), nn.Sigmoid());
+        RegisterComponents();
+    }
+
+    /// <param name="input">[batch, inputDays, features]</param>
+    public override Tensor forward(Tensor input)
+    {
+        var (sequence, h, c) = lstm.call(input);
+        h.Dispose();
+        c.Dispose();
+        return head.call(sequence);
+    }
+}
