@@ -111,7 +111,7 @@ public sealed record RunResults
             Status = "completed",
             Protocol = settings.Protocol,
             Part = layout.Part,
-            Location = ExperimentPart.LocationName(settings.Data),
+            Location = settings.Sources.Single().LocationName,
             Settings = settings,
             Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate),
             Params = new Dictionary<string, long> { ["teacher"] = request.Dataset.TeacherParameters, ["student"] = request.Dataset.StudentParameters },

@@ -1,4 +1,7 @@
 using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Storage;
+using Distillery.Tests.Experiments;
 
 namespace Distillery.Tests.Data;
 
@@ -125,5 +128,46 @@ public class DataSpecTests
         Assert.Null(DataSpec.Join([DataSpec.Default])); // the default is an unset data
         Assert.Equal("no data source given", TestCsv.ErrorOf(() => DataSpec.ParseList(" , ")));
         Assert.Throws<ArgumentException>(() => DataSpec.Join([DataSpec.Default, new DataSpec.Location("US_FL")]));
+    }
+
+    [Fact]
+    public async Task Each_kind_loads_from_where_it_names()
+    {
+        using var dir = new TempDir();
+        var store = new LocalDirectoryStore(dir.Path);
+        await store.WriteAsync("datasets/US_FL/a.csv", await File.ReadAllBytesAsync(RepoPaths.UsFl));
+        var options = new DataSourceOptions();
+
+        Assert.Equal(RepoPaths.UsFl, (await DataSource.LoadAsync(new DataSpec.LocalFile(RepoPaths.UsFl), options)).Source);
+        var blob = await DataSource.LoadAsync(DataSpec.Parse("blob:datasets/US_FL/a.csv"), options, store);
+        Assert.Equal(("blob:datasets/US_FL/a.csv", 405), (blob.Source, blob.Rows.Count));
+        Assert.StartsWith("dataset 'blob:datasets/US_FL/b.csv' not found in ",
+            (await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(DataSpec.Parse("blob:datasets/US_FL/b.csv"), options, store))).Message);
+        Assert.Contains("is not a clean relative path", // a folder is no one file
+            (await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync(DataSpec.Parse("blob:datasets/US_FL/"), options, store))).Message);
+    }
+
+    [Fact]
+    public void Settings_keep_data_as_written_and_parse_it_once_into_sources()
+    {
+        var settings = new ExperimentSettings { Data = "location:US_FL, data/US_TX.csv" };
+        Assert.Equal("location:US_FL, data/US_TX.csv", settings.Data);
+        Assert.Equal([new DataSpec.Location("US_FL"), new DataSpec.LocalFile("data/US_TX.csv")], settings.Sources);
+        Assert.Equal([DataSpec.Default], new ExperimentSettings().Sources);
+        Assert.Equal([new DataSpec.Location("GB")], (settings with { Data = "location:GB" }).Sources);
+    }
+
+    [Theory]
+    [InlineData("location:us_fl", "data invalid location key 'us_fl'")]
+    [InlineData("blob:../x.csv", "data artifact path '../x.csv' is not a clean relative path")]
+    [InlineData("blob:datasets/US_FL/", "data 'blob:datasets/US_FL/' is a folder, but a run reads one file")]
+    [InlineData(" , ", "data no data source given")]
+    public void Settings_with_bad_data_name_it_with_the_other_problems(string data, string message)
+    {
+        var settings = new ExperimentSettings { Data = data, Folds = 1 };
+        var error = TestCsv.ErrorOf(() => settings.Validated());
+        Assert.Contains(message, error);
+        Assert.Contains("folds must be between 2 and 100", error);
+        Assert.Throws<InvalidInputException>(() => settings.Sources);
     }
 }
