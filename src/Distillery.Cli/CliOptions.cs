@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Hosting;
 
@@ -61,16 +62,19 @@ public sealed class CliOptions
     public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
         Alpha, StudentHidden, StudentLayers, Preset, Threads, RunId, PlotWindows];
 
-    /// <summary>The data sources, comma-joined (null: the embedded default).</summary>
-    public string? DataSpec(ParseResult result)
+    /// <summary>The data sources of --data or --location, each parsed (a bad one is named here, before anything runs),
+    /// as <see cref="ExperimentSettings.Data"/> holds them (null: the embedded default).</summary>
+    public string? DataSources(ParseResult result)
     {
         var data = result.GetValue(Data) ?? [];
         var location = result.GetValue(Location);
         if (data.Length > 0 && location is not null) throw new InvalidInputException("give either --data or --location, not both");
-        if (location is not null)
-            return string.Join(',', location.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => $"location:{k}"));
         if (data.Any(d => d.Contains(','))) throw new InvalidInputException("--data takes one source; repeat --data for several");
-        return data.Length == 0 ? null : string.Join(',', data);
+        if (location is null && data.Length == 0) return null;
+        var sources = location is null
+            ? data.Select(DataSpec.Parse).ToArray()
+            : location.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => (DataSpec)new DataSpec.Location(k)).ToArray();
+        return sources.Length > 0 ? DataSpec.Join(sources) : throw new InvalidInputException("--location names no location key, e.g. US_FL or US_FL,US_TX");
     }
 
     public ExperimentSettings Settings(ParseResult result)
@@ -80,7 +84,7 @@ public sealed class CliOptions
         T Pick<T>(Option<T> option, T presetValue) => result.GetResult(option) is { Implicit: false } ? result.GetValue(option)! : presetValue;
         return new ExperimentSettings
         {
-            Data = DataSpec(result),
+            Data = DataSources(result),
             Target = result.GetValue(Target)!,
             InputDays = result.GetValue(InputDays),
             OutputDays = result.GetValue(OutputDays),

@@ -92,7 +92,7 @@ public static class DistilleryCli
     {
         var settings = new ExperimentSettings
         {
-            Data = o.DataSpec(result),
+            Data = o.DataSources(result),
             Target = result.GetValue(o.Target)!,
             InputDays = result.GetValue(o.InputDays),
             OutputDays = result.GetValue(o.OutputDays),

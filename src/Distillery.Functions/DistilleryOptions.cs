@@ -1,6 +1,8 @@
 using System.Globalization;
+using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Storage;
+using Distillery.Workflow;
 using Microsoft.Extensions.Configuration;
 
 namespace Distillery.Functions;
@@ -10,7 +12,8 @@ public sealed record DistilleryOptions
 {
     public string TaskHub { get; init; } = "DistilleryHub";
     public string ArtifactsContainer { get; init; } = "distillery";
-    public IReadOnlyList<string> WatchedDatasets { get; init; } = ["location:US_FL"];
+    /// <summary>WATCHED_DATASETS, parsed when the app starts: a source the watcher cannot use stops it there.</summary>
+    public IReadOnlyList<DataSpec> WatchedDatasets { get; init; } = [new DataSpec.Location("US_FL")];
     public IReadOnlyList<string> UrlAllowList { get; init; } = ["storage.googleapis.com"];
     public double ChampionTolerance { get; init; } = 0.05;
     public long MaxUploadBytes { get; init; } = 64L << 20;
@@ -33,7 +36,9 @@ public sealed record DistilleryOptions
         {
             TaskHub = config["DURABLE_TASK_HUB"] ?? defaults.TaskHub,
             ArtifactsContainer = config["ARTIFACTS_CONTAINER"] ?? defaults.ArtifactsContainer,
-            WatchedDatasets = List(config["WATCHED_DATASETS"], defaults.WatchedDatasets),
+            WatchedDatasets = string.IsNullOrWhiteSpace(config["WATCHED_DATASETS"])
+                ? defaults.WatchedDatasets
+                : Watched(List(config["WATCHED_DATASETS"], [])),
             UrlAllowList = List(config["DATA_URL_ALLOWLIST"], defaults.UrlAllowList),
             ChampionTolerance = double.TryParse(config["CHAMPION_TOLERANCE"], CultureInfo.InvariantCulture, out var t) ? t : defaults.ChampionTolerance,
             MaxUploadBytes = long.TryParse(config["MAX_UPLOAD_BYTES"], CultureInfo.InvariantCulture, out var m) ? m : defaults.MaxUploadBytes,
@@ -67,6 +72,17 @@ public sealed record DistilleryOptions
             throw new InvalidInputException("RETRAIN_SETTINGS: runId cannot be set: each retraining run's id comes from its location and data");
         return settings;
     }
+
+    private static IReadOnlyList<DataSpec> Watched(IReadOnlyList<string> entries) => entries.Select(entry =>
+    {
+        try
+        {
+            var spec = DataSpec.Parse(entry);
+            DatasetWatcher.LocationOf(spec); // throws for a source the watcher cannot use
+            return spec;
+        }
+        catch (InvalidInputException e) { throw new InvalidInputException($"WATCHED_DATASETS: {e.Message}", e); }
+    }).ToArray();
 
     private static int CacheCapacity(string? value, int fallback)
     {

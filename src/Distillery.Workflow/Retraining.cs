@@ -19,7 +19,7 @@ public sealed class RetrainOrchestrator : TaskOrchestrator<RetrainRequest, Champ
     public override async Task<ChampionDecision> RunAsync(TaskOrchestrationContext context, RetrainRequest request)
     {
         await context.CallSubOrchestratorAsync<RunSummary>(nameof(ExperimentOrchestrator),
-            new ExperimentRequest(request.RunId, request.Settings with { Data = ExperimentSteps.BlobPrefix + request.DatasetPath }),
+            new ExperimentRequest(request.RunId, request.Settings with { Data = new DataSpec.Blob(request.DatasetPath).ToString() }),
             new SubOrchestrationOptions { InstanceId = request.RunId });
         var decision = await context.CallActivityAsync<ChampionDecision>(nameof(DecideChampionActivity),
             new DecideRequest(request.Location, request.RunId, request.Fingerprint, request.DatasetPath, request.Tolerance,
@@ -54,7 +54,7 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
 {
     private readonly ChampionRegistry registry = new(store);
 
-    public async Task<IReadOnlyList<WatchOutcome>> CheckAsync(DurableTaskClient client, IEnumerable<string> entries, CancellationToken ct = default)
+    public async Task<IReadOnlyList<WatchOutcome>> CheckAsync(DurableTaskClient client, IEnumerable<DataSpec> entries, CancellationToken ct = default)
     {
         var outcomes = new List<WatchOutcome>();
         foreach (var entry in entries)
@@ -63,7 +63,7 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
             try { outcome = await CheckOneAsync(client, entry, ct); }
             catch (Exception e) when (e is InvalidInputException or IOException)
             {
-                outcome = new WatchOutcome(LocationOf(entry) ?? "?", entry, "error", null, null, e.Message);
+                outcome = new WatchOutcome(entry.WatchKey ?? "?", entry.ToString(), "error", null, null, e.Message);
             }
             logger.LogInformation("watch {Source} ({Location}): {Action} — {Message}", outcome.Source, outcome.Location, outcome.Action, outcome.Message);
             outcomes.Add(outcome);
@@ -71,15 +71,15 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
         return outcomes;
     }
 
-    public async Task<WatchOutcome> CheckOneAsync(DurableTaskClient client, string entry, CancellationToken ct = default)
+    public async Task<WatchOutcome> CheckOneAsync(DurableTaskClient client, DataSpec spec, CancellationToken ct = default)
     {
-        var location = LocationOf(entry) ?? throw new InvalidInputException(
-            $"watched dataset '{entry}' is not location:KEY, KEY=https://…, https://…/KEY.csv or blob:datasets/KEY/…");
+        var location = LocationOf(spec);
+        var entry = spec.ToString(); // the registry keeps what it saw of each source under its text
         var state = await registry.GetAsync(location, ct);
         var seen = state.Sources.GetValueOrDefault(entry);
-        var version = entry.StartsWith(ExperimentSteps.BlobPrefix, StringComparison.Ordinal)
-            ? await BlobVersionAsync(location, entry[ExperimentSteps.BlobPrefix.Length..], seen, ct)
-            : await UrlVersionAsync(location, UrlOf(entry), seen, ct);
+        var version = spec is DataSpec.Blob blob
+            ? await BlobVersionAsync(blob, seen, ct)
+            : await UrlVersionAsync(location, spec.DownloadUrl!, seen, ct); // a watchable non-blob is a URL or a location key
         if (version is null) return new WatchOutcome(location, entry, "no-data", null, null, "no dataset found");
 
         // Only this source's entry changes, on the state as stored now: the check above took a while (a download),
@@ -123,16 +123,16 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
 
     public static string RetrainInstanceId(string location, string fingerprint) => $"retrain-{location}-{fingerprint[..16]}";
 
-    private async Task<SourceSeen?> BlobVersionAsync(string location, string path, SourceSeen? seen, CancellationToken ct)
+    private async Task<SourceSeen?> BlobVersionAsync(DataSpec.Blob blob, SourceSeen? seen, CancellationToken ct)
     {
-        if (path.EndsWith('/'))
+        var path = blob.Path;
+        if (blob.IsFolder)
         {
-            var newest = (await store.ListAsync(ArtifactPath.Validate(path.TrimEnd('/')) + "/", ct))
+            var newest = (await store.ListAsync(path, ct))
                 .Where(p => p.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).LastOrDefault();
             if (newest is null) return null;
             path = newest;
         }
-        ArtifactPath.Validate(path);
         var etag = store is IVersionedArtifactStore versioned ? await versioned.VersionAsync(path, ct) : null;
         if (etag is not null && seen is not null && seen.ETag == etag && seen.DatasetPath == path) return seen;
         var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidInputException($"dataset {path} not found");
@@ -166,27 +166,8 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
         Windowing.Count(clean.Rows, retrainSettings.InputDays, retrainSettings.OutputDays);
     }
 
-    public static string? LocationOf(string entry)
-    {
-        if (entry.StartsWith(DataSource.LocationPrefix, StringComparison.Ordinal))
-            return Valid(entry[DataSource.LocationPrefix.Length..]);
-        if (entry.StartsWith(ExperimentSteps.BlobPrefix + "datasets/", StringComparison.Ordinal))
-            return Valid(entry[(ExperimentSteps.BlobPrefix.Length + "datasets/".Length)..].Split('/')[0]);
-        // KEY=URL: the scheme and host are checked when it is fetched (https and the allow-list).
-        var equals = entry.IndexOf('=');
-        if (equals > 0 && entry[(equals + 1)..].Contains("://", StringComparison.Ordinal)) return Valid(entry[..equals]);
-        if (entry.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(entry, UriKind.Absolute, out var uri))
-            return Valid(Path.GetFileNameWithoutExtension(uri.AbsolutePath));
-        return null;
-
-        static string? Valid(string key) => DataSource.IsLocationKey(key) ? key : null;
-    }
-
-    private static string UrlOf(string entry)
-    {
-        if (entry.StartsWith(DataSource.LocationPrefix, StringComparison.Ordinal))
-            return DataSource.LocationUrl(entry[DataSource.LocationPrefix.Length..]);
-        var equals = entry.IndexOf('=');
-        return equals > 0 && !entry.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? entry[(equals + 1)..] : entry;
-    }
+    /// <summary>The location a watched dataset retrains; throws for a source the watcher cannot use. A URL's scheme and
+    /// host are checked when it is fetched (https and the allow-list).</summary>
+    public static string LocationOf(DataSpec entry) => entry.WatchKey ?? throw new InvalidInputException(
+        $"watched dataset '{entry}' is not location:KEY, KEY=https://…, https://…/KEY.csv or blob:datasets/KEY/…");
 }

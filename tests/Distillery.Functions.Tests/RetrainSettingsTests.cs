@@ -21,10 +21,13 @@ public class RetrainSettingsTests
     [InlineData("""{"epochs": -1}""", "epochs")]
     [InlineData("""{"epoch": 5}""", "epoch")]
     [InlineData("""not json""", "not valid JSON")]
-    public void Settings_retraining_cannot_honour_are_refused_naming_the_setting(string json, string named)
+    public void Settings_retraining_cannot_honour_are_refused_naming_the_setting(string json, string named) =>
+        AssertRefused("RETRAIN_SETTINGS", json, named);
+
+    private static void AssertRefused(string setting, string value, string named)
     {
-        var e = Assert.Throws<InvalidInputException>(() => From(("RETRAIN_SETTINGS", json)));
-        Assert.StartsWith("RETRAIN_SETTINGS", e.Message);
+        var e = Assert.Throws<InvalidInputException>(() => From((setting, value)));
+        Assert.StartsWith(setting, e.Message);
         Assert.Contains(named, e.Message);
     }
 
@@ -38,13 +41,28 @@ public class RetrainSettingsTests
     }
 
     [Theory]
+    [InlineData("location:US_FL,location:us_tx", "invalid location key 'us_tx'")]
+    [InlineData("data/US_FL.csv", "watched dataset 'data/US_FL.csv' is not location:KEY")]
+    [InlineData("blob:runs/x/", "is not location:KEY")]
+    [InlineData("blob:datasets/../x/", "is not a clean relative path")]
+    [InlineData("https://storage.googleapis.com/export.csv", "is not location:KEY, KEY=https://…")]
+    public void A_watched_dataset_the_watcher_cannot_use_is_refused_at_start_naming_the_setting(string value, string named) =>
+        AssertRefused("WATCHED_DATASETS", value, named);
+
+    [Fact]
+    public void Watched_datasets_are_parsed_once_at_start()
+    {
+        var watched = From(("WATCHED_DATASETS", "location:US_FL; US_TX=https://storage.googleapis.com/tx.csv,blob:datasets/US_GA/")).WatchedDatasets;
+        Assert.Equal(["location:US_FL", "US_TX=https://storage.googleapis.com/tx.csv", "blob:datasets/US_GA/"], watched.Select(w => w.ToString()));
+        Assert.Equal(["US_FL", "US_TX", "US_GA"], watched.Select(w => w.WatchKey));
+        Assert.Equal("location:US_FL", Assert.Single(From().WatchedDatasets).ToString()); // unset: US_FL
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("many")]
-    public void A_bad_cache_capacity_is_refused_naming_the_setting(string value)
-    {
-        var e = Assert.Throws<InvalidInputException>(() => From(("FORECASTER_CACHE_CAPACITY", value)));
-        Assert.StartsWith("FORECASTER_CACHE_CAPACITY", e.Message);
-    }
+    public void A_bad_cache_capacity_is_refused_naming_the_setting(string value) =>
+        AssertRefused("FORECASTER_CACHE_CAPACITY", value, $"got '{value}'");
 
     /// <summary>The app itself, started as the Functions host starts it: it stops at once with the reason, before it
     /// serves anything (not at the first retraining's champion step).</summary>

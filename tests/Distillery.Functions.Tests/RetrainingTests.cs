@@ -55,7 +55,7 @@ public class RetrainingTests : IAsyncLifetime
     private DatasetWatcher watcher = null!;
     private readonly DistilleryOptions options = new()
     {
-        MaxUploadBytes = 4 << 20, RetrainSettings = Tiny, ChampionTolerance = 0.05, WatchedDatasets = ["blob:datasets/US_WA/"],
+        MaxUploadBytes = 4 << 20, RetrainSettings = Tiny, ChampionTolerance = 0.05, WatchedDatasets = [DataSpec.Parse("blob:datasets/US_WA/")],
     };
 
     public async Task InitializeAsync()
@@ -90,7 +90,7 @@ public class RetrainingTests : IAsyncLifetime
     public async Task New_data_starts_exactly_one_run_and_the_same_data_none()
     {
         await store.WriteAsync("datasets/US_FL/2021-02-08.csv", UsFl());
-        const string entry = "blob:datasets/US_FL/";
+        var entry = DataSpec.Parse("blob:datasets/US_FL/");
 
         var first = await watcher.CheckOneAsync(durable.Client, entry);
         Assert.Equal("started", first.Action);
@@ -194,7 +194,7 @@ public class RetrainingTests : IAsyncLifetime
     {
         await store.WriteAsync("datasets/US_TX/v1.csv", UsFl());
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
-            Task.Run(() => watcher.CheckOneAsync(durable.Client, "blob:datasets/US_TX/"))));
+            Task.Run(() => watcher.CheckOneAsync(durable.Client, DataSpec.Parse("blob:datasets/US_TX/")))));
         Assert.Single(outcomes, o => o.Action == "started");
         Assert.All(outcomes.Where(o => o.Action != "started"), o => Assert.Equal("skipped", o.Action));
         Assert.Single(outcomes.Select(o => o.InstanceId).Distinct());
@@ -206,12 +206,12 @@ public class RetrainingTests : IAsyncLifetime
     {
         await store.WriteAsync("datasets/US_GA/v1.csv", UsFl());
         store.FailWritesUnder = "runs/";
-        var first = await watcher.CheckOneAsync(durable.Client, "blob:datasets/US_GA/");
+        var first = await watcher.CheckOneAsync(durable.Client, DataSpec.Parse("blob:datasets/US_GA/"));
         Assert.Equal("started", first.Action);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, (await Finished(first.InstanceId!)).RuntimeStatus);
 
         store.FailWritesUnder = null;
-        var retry = await watcher.CheckOneAsync(durable.Client, "blob:datasets/US_GA/");
+        var retry = await watcher.CheckOneAsync(durable.Client, DataSpec.Parse("blob:datasets/US_GA/"));
         Assert.Equal("restarted", retry.Action);
         Assert.Equal(first.InstanceId, retry.InstanceId);
         var done = await Finished(retry.InstanceId!);
@@ -259,7 +259,7 @@ public class RetrainingTests : IAsyncLifetime
     {
         using var server = new CsvServer(UsFl());
         var urlWatcher = new DatasetWatcher(store, new DataSourceOptions { AllowInsecureLoopback = true }, Tiny, 0.05, NullLogger.Instance);
-        var entry = $"US_AZ={server.Url}";
+        var entry = DataSpec.Parse($"US_AZ={server.Url}");
         var first = await urlWatcher.CheckOneAsync(durable.Client, entry);
         Assert.Equal("started", first.Action);
         Assert.True(await store.ExistsAsync(DatasetWatcher.DatasetPath("US_AZ", first.Fingerprint!)));

@@ -34,7 +34,7 @@ public class WatcherRaceTests
             0.05, NullLogger.Instance);
         await using var host = await ExperimentHost.StartAsync(steps.Store, new DataSourceOptions(), parallel: 1);
         var entry = $"US_FL={server.Url("US_FL.csv")}";
-        var tick = watcher.CheckOneAsync(host.Client, entry);
+        var tick = watcher.CheckOneAsync(host.Client, DataSpec.Parse(entry));
 
         // While the watcher waits for the download, the retraining of that very data finishes and is decided.
         await requested.Task.WaitAsync(TimeSpan.FromSeconds(30));

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net;
-using System.Text.RegularExpressions;
+using Distillery.Experiments;
+using Distillery.Storage;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.Timeout;
@@ -38,44 +39,42 @@ public sealed record DataSourceOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 }
 
-/// <summary>Resolves a user's data spec to a <see cref="RawTable"/>. A spec is one of:
-/// a local path; an <c>https://</c> URL; <c>location:KEY</c> (Google COVID-19 Open Data v3 per-location file).</summary>
-public static partial class DataSource
+/// <summary>Loads a <see cref="DataSpec"/> into a <see cref="RawTable"/>, and the local-file and URL readers it uses.</summary>
+public static class DataSource
 {
-    public const string LocationPrefix = "location:";
     public const int MaxRedirects = 5;
 
-    [GeneratedRegex("^[A-Z]{2}(_[A-Z0-9]+)*$")]
-    private static partial Regex LocationKeyRegex();
-
-    public static bool IsLocationKey(string? key) => key is not null && LocationKeyRegex().IsMatch(key);
-
-    /// <summary>The v3 per-location CSV URL for <paramref name="key"/> (e.g. US_FL); throws for an invalid key.</summary>
-    public static string LocationUrl(string key)
-    {
-        if (key is null || !LocationKeyRegex().IsMatch(key))
-            throw new InvalidInputException(
-                $"invalid location key '{key}': expected a key like US_FL or GB (two capital letters, then optional _PARTS of capitals/digits)");
-        return $"https://storage.googleapis.com/covid19-open-data/v3/location/{key}.csv";
-    }
-
-    /// <summary>True when <paramref name="spec"/> is written as a URL (<c>scheme://...</c>); such specs never name a local file.
-    /// Other prefixes (<see cref="LocationPrefix"/>, later e.g. <c>blob:</c>) are checked before this.</summary>
-    public static bool IsUrl(string spec) =>
-        spec.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(spec, UriKind.Absolute, out _);
-
-    /// <summary>Loads the table named by <paramref name="spec"/>. All bad input (missing file, bad key, refused URL, a
-    /// URL answering 4xx, bad CSV) throws <see cref="InvalidInputException"/>; a URL that stays unreachable (5xx,
-    /// reset or refused connections, timeouts, after retries) throws <see cref="SourceUnreachableException"/>.</summary>
-    public static async Task<RawTable> LoadAsync(string spec, DataSourceOptions options, CancellationToken ct = default)
+    /// <summary>Loads the table named by <paramref name="spec"/>; <c>blob:</c> sources are read from
+    /// <paramref name="store"/>. All bad input (missing file, refused URL, a URL answering 4xx, bad CSV) throws
+    /// <see cref="InvalidInputException"/>; a URL that stays unreachable (5xx, reset or refused connections, timeouts,
+    /// after retries) throws <see cref="SourceUnreachableException"/>.</summary>
+    public static async Task<RawTable> LoadAsync(DataSpec spec, DataSourceOptions options, IArtifactStore? store = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(spec)) throw new InvalidInputException("no data source given");
-        spec = spec.Trim();
-        if (spec.StartsWith(LocationPrefix, StringComparison.OrdinalIgnoreCase))
-            return await LoadUrlAsync(LocationUrl(spec[LocationPrefix.Length..]), options, ct).ConfigureAwait(false);
-        if (IsUrl(spec)) return await LoadUrlAsync(spec, options, ct).ConfigureAwait(false);
-        return LoadFile(spec, options.MaxBytes);
+        return spec switch
+        {
+            DataSpec.Embedded => LoadFile(DefaultData.Path, options.MaxBytes),
+            DataSpec.LocalFile file => LoadFile(file.Path, options.MaxBytes),
+            DataSpec.Url url => await LoadUrlAsync(url.DownloadUrl, options, ct).ConfigureAwait(false),
+            DataSpec.Location location => await LoadUrlAsync(location.DownloadUrl, options, ct).ConfigureAwait(false),
+            DataSpec.Blob blob => await LoadBlobAsync(blob, store ?? throw new ArgumentNullException(nameof(store), $"{blob} is read from an artifact store"),
+                options, ct).ConfigureAwait(false),
+            // DataSpec is closed (private constructor): the cases above are all there are.
+            _ => throw new System.Diagnostics.UnreachableException($"unknown data source {spec.GetType().Name}"),
+        };
+    }
+
+    /// <summary>Loads the source written as <paramref name="text"/> (see <see cref="DataSpec.Parse"/>); no <c>blob:</c>.</summary>
+    public static Task<RawTable> LoadAsync(string text, DataSourceOptions options, CancellationToken ct = default) =>
+        LoadAsync(DataSpec.Parse(text), options, null, ct);
+
+    private static async Task<RawTable> LoadBlobAsync(DataSpec.Blob blob, IArtifactStore store, DataSourceOptions options, CancellationToken ct)
+    {
+        // A folder (a watched dataset's versions) names no one file: the path check says so.
+        var bytes = await store.ReadAsync(ArtifactPath.Validate(blob.Path), ct).ConfigureAwait(false)
+                    ?? throw new InvalidInputException($"dataset '{blob}' not found in {store.Describe()}");
+        using var stream = new MemoryStream(bytes);
+        return RawTableReader.Read(stream, blob.ToString(), options.MaxBytes);
     }
 
     /// <summary>Reads a local CSV file.</summary>

@@ -1,3 +1,4 @@
+using Distillery.Data;
 
 namespace Distillery.Experiments;
 
@@ -9,10 +10,17 @@ public sealed record ExperimentSettings
 {
     public const string DefaultTarget = "new_hospitalized_patients";
 
-    /// <summary>Data source: a local path, an https URL, <c>location:KEY</c> or <c>blob:datasets/…</c>.
-    /// Null means the embedded default (US_FL). Several sources, comma-separated, run one experiment per
-    /// location in the same run.</summary>
-    public string? Data { get; init; }
+    /// <summary>Data source, as written (the JSON keeps it verbatim): a local path, an https URL, <c>location:KEY</c> or
+    /// <c>blob:datasets/…</c> (<see cref="DataSpec"/>). Null means the embedded default (US_FL). Several sources,
+    /// comma-separated, run one experiment per location in the same run. Read it typed as <see cref="Sources"/>.</summary>
+    public string? Data
+    {
+        get => data;
+        init => (data, sources) = (value, ParseSources(value));
+    }
+    private readonly string? data;
+    // Parsed once, when Data is set; bad text is kept as its message for Problems() to report with the other fields.
+    private readonly (IReadOnlyList<DataSpec>? Specs, string? Error) sources = ParseSources(null);
     /// <summary><c>study</c> (the default, the study's leaky protocol), <c>leakage-free</c>, or <c>both</c>
     /// (<see cref="EvaluationProtocol"/>; the code uses <see cref="Protocols"/>).</summary>
     public string Protocol { get; init; } = EvaluationProtocol.Study.Name;
@@ -63,17 +71,30 @@ public sealed record ExperimentSettings
             "must list 1 to 16 widths, each between 1 and 4096");
         Check(double.IsFinite(SweepTolerance) && SweepTolerance is >= 0 and <= 10, "sweepTolerance", $"must be between 0 and 10, got {SweepTolerance}");
         Check(StudentLayers is >= 1 and <= 8, "studentLayers", $"must be between 1 and 8, got {StudentLayers}");
-        Check(Sources.Count <= 20, "data", "at most 20 sources in one run");
+        if (sources.Error is { } dataError) problems.Add(("data", dataError));
+        else Check(Sources.Count <= 20, "data", "at most 20 sources in one run");
         Check(PlotWindows is null || (PlotWindows.Length <= 20 && PlotWindows.All(w => w >= 0)), "plotWindows",
             "must be at most 20 window indices, each ≥ 0");
         return problems;
     }
 
-    /// <summary>The data sources of the run, one experiment each (null: the embedded default).</summary>
+    /// <summary>The data sources of the run, one experiment each (<see cref="DataSpec.Embedded"/> when Data is null);
+    /// throws <see cref="InvalidInputException"/> when Data does not parse (<see cref="Problems"/> says so first).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<string?> Sources => Data is null
-        ? [null]
-        : Data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (string?)s).ToArray();
+    public IReadOnlyList<DataSpec> Sources => sources.Specs ?? throw new InvalidInputException(sources.Error!);
+
+    private static (IReadOnlyList<DataSpec>?, string?) ParseSources(string? data)
+    {
+        if (data is null) return ([DataSpec.Default], null);
+        try
+        {
+            var specs = DataSpec.ParseList(data);
+            return specs.FirstOrDefault(s => s is DataSpec.Blob { IsFolder: true }) is { } folder
+                ? (null, $"'{folder}' is a folder, but a run reads one file (folders are for WATCHED_DATASETS)")
+                : (specs, null);
+        }
+        catch (InvalidInputException e) { return (null, e.Message); }
+    }
 
     /// <summary>The protocols the run evaluates (one experiment each per data source).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -28,6 +28,4 @@ public sealed class ExperimentSteps
     public TrainStudentStep TrainStudent { get; }
     public SummarizeStep Summarize { get; }
     public CombineStep Combine { get; }
-
-    public const string BlobPrefix = PrepareDatasetStep.BlobPrefix;
 }

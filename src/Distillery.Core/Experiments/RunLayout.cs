@@ -1,3 +1,4 @@
+using Distillery.Data;
 using Distillery.Models;
 
 namespace Distillery.Experiments;

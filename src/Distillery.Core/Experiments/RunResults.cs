@@ -110,7 +110,7 @@ public sealed record RunResults
             Status = "completed",
             Protocol = settings.Protocol,
             Part = layout.Part,
-            Location = ExperimentPart.LocationName(settings.Data),
+            Location = settings.Sources.Single().LocationName,
             Settings = settings,
             Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate),
             Params = new Dictionary<ModelKind, long> { [ModelKind.Teacher] = request.Dataset.TeacherParameters, [ModelKind.Student] = request.Dataset.StudentParameters },

@@ -21,7 +21,7 @@ public sealed class DatasetApi(IArtifactStore store, DistilleryOptions options, 
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{location}")] HttpRequest request,
         string location, [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        if (!DataSource.IsLocationKey(location))
+        if (!DataSpec.IsLocationKey(location))
             return ApiResults.BadRequest($"'{location}' is not a location key such as US_FL");
         var retrain = request.Query["retrain"].ToString();
         if (retrain is not ("" or "now"))

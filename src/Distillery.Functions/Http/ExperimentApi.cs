@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Storage;
 using Distillery.Workflow;
@@ -29,10 +30,10 @@ public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions option
         var (parsed, errors) = ExperimentBody.Parse(body, options.UrlAllowList);
         if (parsed is null) return ApiResults.BadRequest($"invalid experiment settings: {string.Join(", ", errors.Keys)}", errors);
 
-        if (parsed.Settings.Data is { } data && data.StartsWith(ExperimentSteps.BlobPrefix, StringComparison.Ordinal)
-            && !await store.ExistsAsync(ArtifactPath.Validate(data[ExperimentSteps.BlobPrefix.Length..]), ct))
-            return ApiResults.BadRequest("the data source does not exist",
-                new Dictionary<string, string[]> { ["data"] = [$"'{data}' not found in {store.Describe()}"] });
+        foreach (var blob in parsed.Settings.Sources.OfType<DataSpec.Blob>())
+            if (!await store.ExistsAsync(blob.Path, ct))
+                return ApiResults.BadRequest("the data source does not exist",
+                    new Dictionary<string, string[]> { ["data"] = [$"'{blob}' not found in {store.Describe()}"] });
 
         var runId = parsed.RunId ?? RunIds.New(DateTime.UtcNow, Guid.NewGuid());
         // A run id names one experiment. The same POST again (a client retrying after a timeout, a double click, two

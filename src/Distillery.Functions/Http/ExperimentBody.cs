@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Storage;
 
@@ -63,42 +64,35 @@ public static class ExperimentBody
             if (location is not null)
             {
                 if (parsed.Data is not null) errors["location"] = ["give either location or data, not both"];
-                else if (!Data.DataSource.IsLocationKey(location)) errors["location"] = [$"'{Truncate(location)}' is not a location key such as US_FL"];
-                parsed = parsed with { Data = $"location:{location}" };
+                else if (!DataSpec.IsLocationKey(location)) errors["location"] = [$"'{Truncate(location)}' is not a location key such as US_FL"];
+                else parsed = parsed with { Data = new DataSpec.Location(location).ToString() };
             }
-            // Over HTTP a data source is remote or in the app's storage, never a path on the server's disk.
-            if (location is null && parsed.Data is not null && !parsed.Sources.All(s => s is not null && IsRemoteSpec(s)))
-                errors["data"] = ["must be an https:// URL, location:KEY or blob:datasets/… (a clean path)"];
-            else if (UrlProblem(parsed.Sources, allowedHosts) is { } problem)
-                errors["data"] = [problem];
+            if (location is null && parsed.Data is not null && DataProblem(parsed, allowedHosts) is { } dataProblem)
+                errors["data"] = [dataProblem];
             if (runId is not null && !RunIds.IsValid(runId))
                 errors["runId"] = ["must be 1–64 letters, digits, '-' or '_'"];
-            foreach (var (field, problem) in parsed.Problems()) errors[field] = [problem];
+            // The check above names data problems in the API's terms; the settings' own come after it.
+            foreach (var (field, problem) in parsed.Problems()) errors.TryAdd(field, [problem]);
             return errors.Count > 0 ? (null, errors) : (new Parsed(parsed, runId), errors);
         }
     }
 
-    private static bool IsRemoteSpec(string spec) =>
-        spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-        || spec.StartsWith(Data.DataSource.LocationPrefix, StringComparison.Ordinal)
-        || (spec.StartsWith(ExperimentSteps.BlobPrefix + "datasets/", StringComparison.Ordinal) && IsCleanPath(spec[ExperimentSteps.BlobPrefix.Length..]));
-
-    /// <summary>The first URL source that is not https, carries credentials or names a host outside the allow-list.</summary>
-    private static string? UrlProblem(IReadOnlyList<string?> sources, IReadOnlyCollection<string>? allowedHosts)
+    /// <summary>Over HTTP a data source is remote or in the app's storage, never a path on the server's disk; a URL
+    /// must be https, without credentials, on a host of the allow-list.</summary>
+    private static string? DataProblem(ExperimentSettings settings, IReadOnlyCollection<string>? allowedHosts)
     {
-        var rules = new Data.DataSourceOptions { AllowedHosts = allowedHosts ?? new Data.DataSourceOptions().AllowedHosts };
-        foreach (var source in sources.OfType<string>().Where(Data.DataSource.IsUrl))
+        const string Remote = "must be an https:// URL, location:KEY or blob:datasets/… (a clean path)";
+        IReadOnlyList<DataSpec> sources;
+        try { sources = settings.Sources; }
+        catch (InvalidInputException e) { return $"{Remote}: {e.Message}"; }
+        if (sources.FirstOrDefault(s => !s.IsRemote) is { } local) return $"{Remote}, not '{Truncate(local.ToString())}'";
+        var rules = new DataSourceOptions { AllowedHosts = allowedHosts ?? new DataSourceOptions().AllowedHosts };
+        foreach (var url in sources.OfType<DataSpec.Url>())
         {
-            try { Data.DataSource.CheckUrl(source, rules); }
+            try { DataSource.CheckUrl(url.Text, rules); }
             catch (InvalidInputException e) { return e.Message; }
         }
         return null;
-    }
-
-    private static bool IsCleanPath(string path)
-    {
-        try { ArtifactPath.Validate(path); return true; }
-        catch (InvalidInputException) { return false; }
     }
 
     private static readonly JsonSerializerOptions WithoutExtras = new(ArtifactStoreJson.Options)

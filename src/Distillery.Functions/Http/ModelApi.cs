@@ -33,7 +33,7 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{location}/predict")] HttpRequest request,
         string location, CancellationToken ct)
     {
-        if (!DataSource.IsLocationKey(location)) return ApiResults.BadRequest($"'{location}' is not a location key such as US_FL");
+        if (!DataSpec.IsLocationKey(location)) return ApiResults.BadRequest($"'{location}' is not a location key such as US_FL");
         var name = request.Query["model"].ToString();
         ModelKind model;
         try { model = name == "" ? ModelKind.Student : Forecaster.ParseKind(name); }
@@ -71,7 +71,7 @@ public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, Fo
 
     private async Task<(LocationState? State, IActionResult? Error)> ChampionOf(string location, CancellationToken ct)
     {
-        if (!DataSource.IsLocationKey(location)) return (null, ApiResults.BadRequest($"'{location}' is not a location key such as US_FL"));
+        if (!DataSpec.IsLocationKey(location)) return (null, ApiResults.BadRequest($"'{location}' is not a location key such as US_FL"));
         var state = await new ChampionRegistry(store).GetAsync(location, ct);
         return state.Champion is null
             ? (null, ApiResults.NotFound($"location '{location}' has no champion model yet"))

@@ -46,30 +46,10 @@ public class DataSourceTests
     }
 
     [Fact]
-    public void LocationKeys()
-    {
-        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/US_FL.csv", DataSource.LocationUrl("US_FL"));
-        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/GB.csv", DataSource.LocationUrl("GB"));
-        Assert.Equal("https://storage.googleapis.com/covid19-open-data/v3/location/US_CA_06001.csv", DataSource.LocationUrl("US_CA_06001"));
-        foreach (var bad in new[] { "us_fl", "USA", "US_", "US_FL/../x", "" })
-            Assert.StartsWith($"invalid location key '{bad}'", TestCsv.ErrorOf(() => DataSource.LocationUrl(bad)));
-    }
-
-    [Fact]
     public async Task BadLocationSpec()
     {
         var e = await Assert.ThrowsAsync<InvalidInputException>(() => DataSource.LoadAsync("location:../etc", new DataSourceOptions()));
         Assert.StartsWith("invalid location key '../etc'", e.Message);
-    }
-
-    [Fact]
-    public void IsUrl()
-    {
-        Assert.True(DataSource.IsUrl("https://storage.googleapis.com/x.csv"));
-        Assert.False(DataSource.IsUrl("data/US_FL.csv"));
-        Assert.False(DataSource.IsUrl("/abs/US_FL.csv"));
-        Assert.False(DataSource.IsUrl("blob:datasets/x.csv"));
-        Assert.False(DataSource.IsUrl("location:US_FL"));
     }
 
     [Theory]

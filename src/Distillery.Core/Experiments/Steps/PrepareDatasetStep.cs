@@ -91,16 +91,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
     public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default) =>
         StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target);
 
-    private async Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct)
-    {
-        var spec = settings.Sources.Count == 1 ? settings.Sources[0] ?? DefaultData.Path
-            : throw new InvalidInputException("this step works on one data source at a time");
-        if (!spec.StartsWith(BlobPrefix, StringComparison.Ordinal)) return await DataSource.LoadAsync(spec, dataOptions, ct);
-        var path = ArtifactPath.Validate(spec[BlobPrefix.Length..]);
-        var bytes = await store.ReadAsync(path, ct) ?? throw new InvalidInputException($"dataset '{spec}' not found in {store.Describe()}");
-        using var stream = new MemoryStream(bytes);
-        return RawTableReader.Read(stream, spec, dataOptions.MaxBytes);
-    }
-
-    public const string BlobPrefix = "blob:";
+    private Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct) => settings.Sources is [var source]
+        ? DataSource.LoadAsync(source, dataOptions, store, ct)
+        : throw new InvalidInputException("this step works on one data source at a time");
 }
