@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Distillery.Data;
-using Distillery.Storage;
 
 namespace Distillery.Experiments;
 
@@ -55,34 +53,5 @@ public sealed record DatasetArtifact
         var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan());
         for (var r = 0; r < scaled.Length; r++) scaled[r].AsSpan().CopyTo(span.Slice(r * columns, columns));
         return bytes;
-    }
-
-    public static Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, RunLayout layout, CancellationToken ct) =>
-        LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct);
-
-    /// <summary>Loads a dataset artifact, checking both files against their stored SHA-256: a mismatch throws
-    /// <see cref="CorruptArtifactException"/>, and so does a missing hash when <paramref name="requireHash"/>.</summary>
-    public static async Task<(DatasetArtifact Meta, double[] Matrix)> LoadAsync(IArtifactStore store, string jsonPath, string matrixPath,
-        CancellationToken ct, bool requireHash = false)
-    {
-        var json = await Checked(jsonPath, $"dataset artifact {jsonPath} is missing: run the prepare step first");
-        var meta = JsonSerializer.Deserialize<DatasetArtifact>(json, ArtifactStoreJson.Options)
-                   ?? throw new CorruptArtifactException($"dataset artifact {jsonPath} is empty");
-        var bytes = await Checked(matrixPath, $"dataset matrix {matrixPath} is missing: run the prepare step first");
-        if (bytes.Length != meta.Rows * meta.Features.Count * sizeof(double))
-            throw new CorruptArtifactException($"dataset matrix {matrixPath} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
-        return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan()).ToArray());
-
-        async Task<byte[]> Checked(string path, string missing)
-        {
-            var read = await store.ReadCheckedAsync(path, ct);
-            return read.Status switch
-            {
-                ArtifactCheck.Missing => throw new InvalidOperationException(missing),
-                ArtifactCheck.Corrupt => throw new CorruptArtifactException(read.Describe()),
-                ArtifactCheck.Unhashed when requireHash => throw new CorruptArtifactException(read.Describe()),
-                _ => read.Content!,
-            };
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Distillery.Models;
 using Distillery.Storage;
 
@@ -52,13 +53,13 @@ public sealed class RunArtifacts(IArtifactStore store, RunLayout layout)
 
     /// <summary>The run's dataset (the whole table, scaled as the study did).</summary>
     public Task<(DatasetArtifact Meta, double[] Matrix)> DatasetAsync(CancellationToken ct) =>
-        DatasetArtifact.LoadAsync(store, layout.DatasetJson, layout.DatasetMatrix, ct);
+        LoadDatasetAsync(layout.DatasetJson, layout.DatasetMatrix, ct, requireHash: false);
 
     /// <summary>The dataset a fold's models were trained on: the run's, or with per-fold preprocessing the fold's own.
     /// <paramref name="requireHash"/>: an unhashed file counts as corrupt (a step about to train on it).</summary>
     public Task<(DatasetArtifact Meta, double[] Matrix)> FoldDatasetAsync(EvaluationProtocol protocol, int fold, CancellationToken ct,
         bool requireHash = false) =>
-        DatasetArtifact.LoadAsync(store, layout.DatasetJsonOf(protocol, fold), layout.DatasetMatrixOf(protocol, fold), ct, requireHash);
+        LoadDatasetAsync(layout.DatasetJsonOf(protocol, fold), layout.DatasetMatrixOf(protocol, fold), ct, requireHash);
 
     /// <summary>A finished training step's outcome, reused only when it and both weight files match their stored
     /// hashes; null when anything is missing or corrupt (then the step trains again, deterministically).</summary>
@@ -92,4 +93,30 @@ public sealed class RunArtifacts(IArtifactStore store, RunLayout layout)
     public async Task<TrainingOutcome> OutcomeAsync(ModelKind kind, int fold, string variant, CancellationToken ct) =>
         await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)
         ?? throw new InvalidOperationException($"{kind.Name()} {variant} of fold {fold} has no stored outcome");
+
+    /// <summary>Loads a dataset artifact, checking both files against their stored SHA-256: a mismatch throws
+    /// <see cref="CorruptArtifactException"/>, and so does a missing hash when <paramref name="requireHash"/>.</summary>
+    private async Task<(DatasetArtifact Meta, double[] Matrix)> LoadDatasetAsync(string jsonPath, string matrixPath, CancellationToken ct,
+        bool requireHash)
+    {
+        var json = await Checked(jsonPath, $"dataset artifact {jsonPath} is missing: run the prepare step first");
+        var meta = JsonSerializer.Deserialize<DatasetArtifact>(json, ArtifactStoreJson.Options)
+                   ?? throw new CorruptArtifactException($"dataset artifact {jsonPath} is empty");
+        var bytes = await Checked(matrixPath, $"dataset matrix {matrixPath} is missing: run the prepare step first");
+        if (bytes.Length != meta.Rows * meta.Features.Count * sizeof(double))
+            throw new CorruptArtifactException($"dataset matrix {matrixPath} has {bytes.Length} bytes, expected {meta.Rows}×{meta.Features.Count} doubles");
+        return (meta, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes.AsSpan()).ToArray());
+
+        async Task<byte[]> Checked(string path, string missing)
+        {
+            var read = await store.ReadCheckedAsync(path, ct);
+            return read.Status switch
+            {
+                ArtifactCheck.Missing => throw new InvalidOperationException(missing),
+                ArtifactCheck.Corrupt => throw new CorruptArtifactException(read.Describe()),
+                ArtifactCheck.Unhashed when requireHash => throw new CorruptArtifactException(read.Describe()),
+                _ => read.Content!,
+            };
+        }
+    }
 }

@@ -20,7 +20,7 @@ public static class RunReport
         ArgumentNullException.ThrowIfNull(options);
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new InvalidOperationException($"{layout.Results} is missing: summarize the run first");
-        var (meta, matrix) = await DatasetArtifact.LoadAsync(store, layout, ct);
+        var (meta, matrix) = await new RunArtifacts(store, layout).DatasetAsync(ct);
         var windows = ChooseWindows(options.PlotWindows, meta.Windows);
         var folds = results.Folds.Select(f => f.Fold).ToArray();
         if (folds.Length == 0) throw new InvalidOperationException($"{layout.Results} has no folds");

@@ -86,7 +86,7 @@ public class ExperimentStepsTests
         var prepared = await steps.Prepare.RunAsync(new PrepareRequest("roundtrip", settings));
         var trained = await steps.TrainTeacher.RunAsync(new TrainRequest("roundtrip", settings, ModelKind.Teacher, 1));
         var layout = new RunLayout("roundtrip");
-        var (meta, matrix) = await DatasetArtifact.LoadAsync(steps.Store, layout, default);
+        var (meta, matrix) = await new RunArtifacts(steps.Store, layout).DatasetAsync(default);
         using var windows = new WindowTensors(meta, matrix);
         var shape = settings.ShapeFor(meta);
 

@@ -28,7 +28,7 @@ public sealed class ServingRunFixture : IAsyncLifetime
         Store = steps.Store;
         await TinyRun.RunStepsAsync(steps, RunId, TinyRun.Settings(epochs: 1));
         Results = (await Store.ReadJsonAsync<RunResults>(new RunLayout(RunId).Results))!;
-        (Meta, Matrix) = await DatasetArtifact.LoadAsync(Store, new RunLayout(RunId), default);
+        (Meta, Matrix) = await new RunArtifacts(Store, new RunLayout(RunId)).DatasetAsync(default);
         await using var csv = File.OpenRead(RepoPaths.UsFl);
         var table = RawTableReader.Read(csv, "US_FL");
         UsFlRows = table.Rows
