@@ -6,6 +6,7 @@ using Distillery.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Functions;
 
@@ -14,24 +15,28 @@ public static class DistilleryServices
 {
     public static IServiceCollection AddDistillery(this IServiceCollection services)
     {
-        services.AddSingleton(sp => DistilleryOptions.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<DistilleryOptions>();
+        services.AddSingleton<IConfigureOptions<DistilleryOptions>, DistilleryOptionsSetup>();
+        services.AddSingleton<IValidateOptions<DistilleryOptions>, DistilleryOptionsSetup>();
         services.AddSingleton<IArtifactStore>(sp =>
         {
-            var store = ArtifactStoreFactory.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DistilleryOptions>().ArtifactsContainer);
+            var store = ArtifactStoreFactory.Create(sp.GetRequiredService<IConfiguration>(), Settings(sp).ArtifactsContainer);
             store.EnsureContainerAsync().GetAwaiter().GetResult();
             return store;
         });
-        services.AddExperimentSteps(sp => new ExperimentSteps(sp.GetRequiredService<IArtifactStore>(), DataOptions(sp.GetRequiredService<DistilleryOptions>())));
+        services.AddExperimentSteps(sp => new ExperimentSteps(sp.GetRequiredService<IArtifactStore>(), DataOptions(Settings(sp))));
         services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<DistilleryOptions>();
+            var options = Settings(sp);
             return new DatasetWatcher(sp.GetRequiredService<IArtifactStore>(), DataOptions(options), options.RetrainSettings,
                 options.ChampionTolerance, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DatasetWatcher>());
         });
         services.AddSingleton(sp => new Distillery.Serving.ForecasterCache(sp.GetRequiredService<IArtifactStore>(),
-            sp.GetRequiredService<DistilleryOptions>().ForecasterCacheCapacity));
+            Settings(sp).ForecasterCacheCapacity));
         return services;
     }
+
+    private static DistilleryOptions Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<DistilleryOptions>>().Value;
 
     private static DataSourceOptions DataOptions(DistilleryOptions options) =>
         new() { AllowedHosts = options.UrlAllowList, MaxBytes = options.MaxUploadBytes };

@@ -5,12 +5,15 @@ using Distillery.Workflow;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Functions;
 
 /// <summary>Scheduled retraining: a timer checks the watched datasets; new data starts one retraining orchestration.</summary>
-public sealed class RetrainFunctions(DatasetWatcher watcher, DistilleryOptions options, IArtifactStore store)
+public sealed class RetrainFunctions(DatasetWatcher watcher, IOptions<DistilleryOptions> options, IArtifactStore store)
 {
+    private readonly DistilleryOptions options = options.Value;
+
     [Function("RetrainOnNewData")]
     public Task<IReadOnlyList<WatchOutcome>> CheckWatchedDatasets(
         [TimerTrigger("%RETRAIN_SCHEDULE%", RunOnStartup = false)] TimerInfo timer,

@@ -5,6 +5,7 @@ using Distillery.Tests.Azurite;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Distillery.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Tests.Functions;
 
@@ -18,14 +19,14 @@ public sealed class ApiHost : IAsyncLifetime
     public AzuriteServer Azurite { get; private set; } = null!;
     public BlobArtifactStore Store { get; private set; } = null!;
     public DurableHost Durable { get; private set; } = null!;
-    public DistilleryOptions Options { get; } = new() { MaxJsonBytes = 4096 };
+    public IOptions<DistilleryOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(new DistilleryOptions { MaxJsonBytes = 4096 });
 
     public async Task InitializeAsync()
     {
         Azurite = await AzuriteServer.StartNewAsync();
         Store = BlobArtifactStore.FromConnectionString(Azurite.ConnectionString, "distillery");
         await Store.EnsureContainerAsync();
-        Durable = await FunctionsHost.StartAsync(Store, Options);
+        Durable = await FunctionsHost.StartAsync(Store, Options.Value);
     }
 
     public async Task DisposeAsync()

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Tests.Functions;
 
@@ -108,7 +109,7 @@ public class BadRequestTests(ApiHost host) : IClassFixture<ApiHost>
         return request;
     }
 
-    private DatasetApi Datasets => new(host.Store, host.Options with { MaxUploadBytes = 1 << 20 },
+    private DatasetApi Datasets => new(host.Store, Options.Create(host.Options.Value with { MaxUploadBytes = 1 << 20 }),
         new DatasetWatcher(host.Store, new Distillery.Data.DataSourceOptions(), new ExperimentSettings { Folds = 2, Epochs = 0 }, 0.05, NullLogger.Instance));
 
     private ModelApi Models => new(host.Store, host.Options, new ForecasterCache(host.Store));

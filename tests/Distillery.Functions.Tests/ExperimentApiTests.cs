@@ -4,7 +4,6 @@ using Distillery.Experiments;
 using Distillery.Functions;
 using Distillery.Functions.Http;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 
 namespace Distillery.Tests.Functions;
 
@@ -149,14 +148,12 @@ public class ExperimentApiTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public void Settings_come_from_the_app_settings_with_defaults()
     {
-        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["DATA_URL_ALLOWLIST"] = "storage.googleapis.com; example.org",
-            ["CHAMPION_TOLERANCE"] = "0.1",
-        }).Build();
-        var options = DistilleryOptions.From(config);
+        var options = AppSettings.Options(("DATA_URL_ALLOWLIST", "storage.googleapis.com; example.org"), ("CHAMPION_TOLERANCE", "0.1"),
+            ("MAX_UPLOAD_BYTES", " "), ("ARTIFACTS_CONTAINER", "runs2"));
         Assert.Equal(["storage.googleapis.com", "example.org"], options.UrlAllowList);
         Assert.Equal(0.1, options.ChampionTolerance);
-        Assert.Equal("DistilleryHub", options.TaskHub);
+        Assert.Equal("runs2", options.ArtifactsContainer);
+        Assert.Equal(new DistilleryOptions().MaxUploadBytes, options.MaxUploadBytes); // blank: the default
+        Assert.Equal(new DistilleryOptions().RetrainSchedule, options.RetrainSchedule); // unset: the default
     }
 }

@@ -2,6 +2,7 @@ using Distillery.Functions;
 using Distillery.Hosting;
 using Distillery.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Tests.Functions;
 
@@ -28,7 +29,7 @@ public static class FunctionsHost
             {
                 services.AddDistillery();
                 // Instead of the app settings' storage account and options: the test's (the last registration wins).
-                services.AddSingleton(options);
+                services.AddSingleton(Options.Create(options));
                 services.AddSingleton(store);
             },
         });

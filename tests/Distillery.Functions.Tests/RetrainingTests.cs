@@ -17,6 +17,7 @@ using Microsoft.DurableTask.Client;
 using Distillery.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Tests.Functions;
 
@@ -104,7 +105,7 @@ public class RetrainingTests : IAsyncLifetime
         Assert.Equal("unchanged", again.Action);
         Assert.Null(again.InstanceId);
 
-        var api = new ModelApi(store, options, new ForecasterCache(store));
+        var api = new ModelApi(store, Options.Create(options), new ForecasterCache(store));
         var (status, _, body) = ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_FL"), "US_FL", default));
         Assert.Equal(200, status);
         using var json = JsonDocument.Parse(body);
@@ -222,7 +223,7 @@ public class RetrainingTests : IAsyncLifetime
     [Fact]
     public async Task Upload_validates_before_storing_and_retrain_now_starts_a_run()
     {
-        var api = new DatasetApi(store, options, watcher);
+        var api = new DatasetApi(store, Options.Create(options), watcher);
         async Task<(int Status, string Body)> Upload(string location, byte[] csv, string query = "")
         {
             var request = ApiHost.Request("POST", $"/api/datasets/{location}");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Functions.Http;
 
@@ -14,8 +15,10 @@ namespace Distillery.Functions.Http;
 /// study's cleaning before anything is stored, kept at datasets/{location}/{fingerprint}.csv, and retrained on at the
 /// next timer tick, or at once with ?retrain=now.
 /// </summary>
-public sealed class DatasetApi(IArtifactStore store, DistilleryOptions options, DatasetWatcher watcher)
+public sealed class DatasetApi(IArtifactStore store, IOptions<DistilleryOptions> options, DatasetWatcher watcher)
 {
+    private readonly DistilleryOptions options = options.Value;
+
     [Function("UploadDataset")]
     public async Task<IActionResult> Upload(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{location}")] HttpRequest request,

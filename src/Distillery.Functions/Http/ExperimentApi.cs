@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Functions.Http;
 
@@ -18,8 +19,10 @@ namespace Distillery.Functions.Http;
 /// GET /api/experiments/{id} shows its status and progress; GET /api/experiments/{id}/results returns results.json
 /// once it is finished.
 /// </summary>
-public sealed class ExperimentApi(IArtifactStore store, DistilleryOptions options)
+public sealed class ExperimentApi(IArtifactStore store, IOptions<DistilleryOptions> options)
 {
+    private readonly DistilleryOptions options = options.Value;
+
     [Function("StartExperiment")]
     public async Task<IActionResult> Start(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "experiments")] HttpRequest request,

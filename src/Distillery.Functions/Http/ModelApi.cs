@@ -7,6 +7,7 @@ using Distillery.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Distillery.Functions.Http;
 
@@ -15,8 +16,10 @@ namespace Distillery.Functions.Http;
 /// days; GET /api/models/{location}/student.safetensors and student.json: the champion student's weights and its
 /// feature list and scaling.
 /// </summary>
-public sealed class ModelApi(IArtifactStore store, DistilleryOptions options, ForecasterCache cache)
+public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> options, ForecasterCache cache)
 {
+    private readonly DistilleryOptions options = options.Value;
+
     [Function("GetModel")]
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{location}")] HttpRequest request,
