@@ -22,8 +22,6 @@ public sealed record DistilleryOptions
     /// <summary>Settings of scheduled retraining runs (RETRAIN_SETTINGS, JSON like the POST /api/experiments body;
     /// default: the study's).</summary>
     public ExperimentSettings RetrainSettings { get; set; } = new();
-    [ConfigurationKeyName("RETRAIN_SCHEDULE")]
-    public string RetrainSchedule { get; set; } = "0 0 3 * * *";
     /// <summary>Largest JSON body accepted by the API (not an app setting).</summary>
     public long MaxJsonBytes { get; set; } = 64 << 10;
     /// <summary>Models kept loaded for predictions (FORECASTER_CACHE_CAPACITY); the least recently used is freed.</summary>
