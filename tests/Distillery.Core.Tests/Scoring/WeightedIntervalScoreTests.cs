@@ -4,32 +4,22 @@ namespace Distillery.Tests.Scoring;
 
 public class WeightedIntervalScoreTests
 {
-    [Fact]
-    public void One_interval_and_a_median_by_hand_truth_above()
+    // m = 5, 80 % interval (α = 0.2) [2, 8], K = 1, so WIS = (0.5·|y − 5| + 0.1·IS) / 1.5 and dispersion 0.1·6 / 1.5 = 0.4.
+    //   y = 10: IS = (8 − 2) + (2/0.2)(10 − 8) = 26; WIS = (2.5 + 2.6) / 1.5 = 3.4;
+    //           underprediction (0.5·5 + 0.1·10·2) / 1.5 = 3.0, overprediction 0.
+    //   y = 1:  IS = 6 + 10·(2 − 1) = 16; WIS = (2 + 1.6) / 1.5 = 2.4;
+    //           overprediction (0.5·4 + 0.1·10·1) / 1.5 = 2.0, underprediction 0.
+    [Theory]
+    [InlineData(10, 26, 3.4, 3.0, 0.0)]
+    [InlineData(1, 16, 2.4, 0.0, 2.0)]
+    public void One_interval_and_a_median_by_hand(double y, double intervalScore, double wis, double under, double over)
     {
-        // m = 5, 80 % interval (α = 0.2) [2, 8], y = 10, K = 1:
-        //   IS = (8 − 2) + (2/0.2)(10 − 8) = 6 + 20 = 26
-        //   WIS = (0.5·|10 − 5| + 0.1·26) / 1.5 = (2.5 + 2.6) / 1.5 = 3.4
-        //   dispersion 0.1·6 / 1.5 = 0.4; underprediction (0.5·5 + 0.1·10·2) / 1.5 = 3.0; overprediction 0.
-        Assert.Equal(26, WeightedIntervalScore.IntervalScore(0.2, 2, 8, 10), 12);
-        var parts = WeightedIntervalScore.Decompose(5, [0.2], [2], [8], 10);
-        Assert.Equal(3.4, parts.Total, 12);
+        Assert.Equal(intervalScore, WeightedIntervalScore.IntervalScore(0.2, 2, 8, y), 12);
+        var parts = WeightedIntervalScore.Decompose(5, [0.2], [2], [8], y);
+        Assert.Equal(wis, parts.Total, 12);
         Assert.Equal(0.4, parts.Dispersion, 12);
-        Assert.Equal(3.0, parts.Underprediction, 12);
-        Assert.Equal(0.0, parts.Overprediction, 12);
-    }
-
-    [Fact]
-    public void One_interval_and_a_median_by_hand_truth_below()
-    {
-        // Same forecast, y = 1: IS = 6 + 10·(2 − 1) = 16; WIS = (0.5·4 + 0.1·16) / 1.5 = 3.6 / 1.5 = 2.4
-        //   dispersion 0.4; overprediction (0.5·4 + 0.1·10·1) / 1.5 = 2.0; underprediction 0.
-        Assert.Equal(16, WeightedIntervalScore.IntervalScore(0.2, 2, 8, 1), 12);
-        var parts = WeightedIntervalScore.Decompose(5, [0.2], [2], [8], 1);
-        Assert.Equal(2.4, parts.Total, 12);
-        Assert.Equal(0.4, parts.Dispersion, 12);
-        Assert.Equal(2.0, parts.Overprediction, 12);
-        Assert.Equal(0.0, parts.Underprediction, 12);
+        Assert.Equal(under, parts.Underprediction, 12);
+        Assert.Equal(over, parts.Overprediction, 12);
     }
 
     [Fact]
