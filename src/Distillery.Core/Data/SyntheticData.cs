@@ -179,7 +179,7 @@ public static class SyntheticData
         return value;
     }
 
-    private static double Gaussian(Random random)
+    internal static double Gaussian(Random random)
     {
         var u1 = 1.0 - random.NextDouble();
         var u2 = random.NextDouble();
