@@ -162,7 +162,7 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
     {
         using var stream = new MemoryStream(content);
         var table = RawTableReader.Read(stream, source, dataOptions.MaxBytes);
-        var clean = StudyCleaning.Clean(table, retrainSettings.Target);
+        var clean = StudyCleaning.Clean(table, retrainSettings.Target, retrainSettings.TargetTransformKind);
         Windowing.Count(clean.Rows, retrainSettings.InputDays, retrainSettings.OutputDays);
     }
 

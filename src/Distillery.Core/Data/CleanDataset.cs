@@ -5,7 +5,7 @@ namespace Distillery.Data;
 public sealed class CleanDataset
 {
     public CleanDataset(string source, string target, IReadOnlyList<string> features, IReadOnlyList<DateOnly> dates,
-                        MinMaxScaler scaler, double[][] scaled)
+                        MinMaxScaler scaler, double[][] scaled, TargetTransform targetTransform = TargetTransform.None)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(scaler);
@@ -22,7 +22,12 @@ public sealed class CleanDataset
         Scaler = scaler;
         Scaled = scaled;
         TargetIndex = targetIndex;
+        TargetTransform = targetTransform;
     }
+
+    /// <summary>Applied to the target's raw values before scaling (<see cref="Min"/> and <see cref="Max"/> of the target
+    /// are of the transformed values).</summary>
+    public TargetTransform TargetTransform { get; }
 
     public string Source { get; }
     public string Target { get; }
@@ -55,7 +60,10 @@ public sealed class CleanDataset
         {
             var v = new double[index.Length];
             for (var j = 0; j < v.Length; j++)
-                v[j] = Scaler.Transform(j, ParseRaw(table.Rows[i][index[j]], Features[j], table.DescribeRow(i)));
+            {
+                var raw = ParseRaw(table.Rows[i][index[j]], Features[j], table.DescribeRow(i));
+                v[j] = Scaler.Transform(j, j == TargetIndex ? TargetTransform.ForwardChecked(raw, Features[j], table.DescribeRow(i)) : raw);
+            }
             result[i] = v;
         }
         return result;

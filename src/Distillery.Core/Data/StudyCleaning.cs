@@ -22,7 +22,8 @@ public static class StudyCleaning
     /// Bad input throws <see cref="InvalidInputException"/>: unknown or dropped target, bad or duplicate date, a surviving
     /// column with a non-numeric, NaN, infinite or overflowing cell.
     /// </summary>
-    public static CleanDataset Clean(RawTable table, string target)
+    /// <param name="targetTransform">Applied to the target's values before the scaler is fit (not part of the study).</param>
+    public static CleanDataset Clean(RawTable table, string target, TargetTransform targetTransform = TargetTransform.None)
     {
         ArgumentNullException.ThrowIfNull(table);
         var src = table.Source;
@@ -88,14 +89,14 @@ public static class StudyCleaning
                 if (!double.IsFinite(x))
                     throw new InvalidInputException(
                         $"{src}: column '{features[j]}', {table.DescribeRow(i)}: value '{Shorten(cell)}' is not a finite number");
-                raw[r][j] = x;
+                raw[r][j] = features[j] == target ? targetTransform.ForwardChecked(x, target, table.DescribeRow(i)) : x;
             }
         }
 
         // Min-max scaling as sklearn.preprocessing.MinMaxScaler (feature_range (0, 1), clip False).
         var scaler = MinMaxScaler.Fit(raw, f);
         scaler.TransformInPlace(raw);
-        return new CleanDataset(src, target, features, order.Select(i => dates[i]).ToArray(), scaler, raw);
+        return new CleanDataset(src, target, features, order.Select(i => dates[i]).ToArray(), scaler, raw, targetTransform);
     }
 
     /// <summary>Distinct values of column <paramref name="col"/>, counted up to <paramref name="limit"/>.</summary>

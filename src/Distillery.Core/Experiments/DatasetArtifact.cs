@@ -24,6 +24,10 @@ public sealed record DatasetArtifact
     public required IReadOnlyList<string> Dates { get; init; }
     public required int TargetIndex { get; init; }
     public IReadOnlyList<FoldSplit> Folds { get; init; } = [];
+    /// <summary>The transform of the target before scaling, which unscaling inverts. Null is none and is not written,
+    /// so a dataset without one keeps its bytes (and hash).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TargetTransform? TargetTransform { get; init; }
 
     public static DatasetArtifact From(CleanDataset data, int inputDays, int outputDays, IReadOnlyList<FoldSplit> folds) => new()
     {
@@ -41,10 +45,18 @@ public sealed record DatasetArtifact
         Dates = data.Dates.Select(d => d.ToString("yyyy-MM-dd")).ToArray(),
         TargetIndex = data.TargetIndex,
         Folds = folds,
+        TargetTransform = data.TargetTransform == Data.TargetTransform.None ? null : data.TargetTransform,
     };
 
     /// <summary>Target value in patients/day from its scaled value.</summary>
-    public double UnscaleTarget(double scaled) => MinMaxScaler.Inverse(Min[TargetIndex], Max[TargetIndex], scaled);
+    public double UnscaleTarget(double scaled) => Transform.Inverse(MinMaxScaler.Inverse(Min[TargetIndex], Max[TargetIndex], scaled));
+
+    /// <summary>The scaled value of a target value in patients/day (the inverse of <see cref="UnscaleTarget"/>).</summary>
+    public double ScaleTarget(double raw) => new MinMaxScaler(Min, Max).Transform(TargetIndex, Transform.Forward(raw));
+
+    /// <summary><see cref="TargetTransform"/>, none when not given.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TargetTransform Transform => TargetTransform ?? Data.TargetTransform.None;
 
     public static byte[] EncodeMatrix(double[][] scaled)
     {

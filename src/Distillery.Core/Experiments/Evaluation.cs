@@ -2,13 +2,15 @@ namespace Distillery.Experiments;
 
 public static class Evaluation
 {
-    /// <summary>Metrics of scaled forecasts [window][day] against scaled truth, unscaled with the target's min/max.</summary>
-    public static TruthMetrics Compute(double[][] forecast, double[][] truth, double targetMin, double targetMax, double persistenceMae)
+    /// <summary>Metrics of scaled forecasts [window][day] against scaled truth, unscaled as <paramref name="meta"/>'s
+    /// target (its min/max, and its transform inverted before the difference).</summary>
+    public static TruthMetrics Compute(double[][] forecast, double[][] truth, DatasetArtifact meta, double persistenceMae)
     {
         var n = forecast.Length;
         if (n == 0 || truth.Length != n) throw new ArgumentException("forecast and truth need the same, non-zero number of windows");
         var days = truth[0].Length;
-        var range = targetMax - targetMin;
+        var range = meta.Max[meta.TargetIndex] - meta.Min[meta.TargetIndex];
+        var transform = meta.Transform;
         double squaredScaled = 0, absolute = 0, squared = 0;
         var byHorizon = new double[days];
         for (var w = 0; w < n; w++)
@@ -16,7 +18,11 @@ public static class Evaluation
             {
                 var diff = forecast[w][d] - truth[w][d];
                 squaredScaled += diff * diff;
-                var real = Math.Abs(diff * range);
+                var real = transform switch
+                {
+                    Data.TargetTransform.None => Math.Abs(diff * range),
+                    Data.TargetTransform.Log1p => Math.Abs(meta.UnscaleTarget(forecast[w][d]) - meta.UnscaleTarget(truth[w][d])),
+                };
                 absolute += real;
                 squared += real * real;
                 byHorizon[d] += real;
@@ -30,16 +36,22 @@ public static class Evaluation
     public static double[][] Persistence(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
         windows.Select(w => Enumerable.Repeat(Target(meta, matrix, w + meta.InputDays - 1), meta.OutputDays).ToArray()).ToArray();
 
-    /// <summary>The input-mean baseline: the mean of the target over the input days, repeated.</summary>
+    /// <summary>The input-mean baseline: the mean of the target over the input days (in patients/day, whatever the
+    /// target transform), repeated.</summary>
     public static double[][] InputMean(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
-        windows.Select(w => Enumerable.Repeat(Enumerable.Range(w, meta.InputDays).Average(r => Target(meta, matrix, r)), meta.OutputDays).ToArray()).ToArray();
+        windows.Select(w => Enumerable.Repeat(InputMeanOf(meta, matrix, w), meta.OutputDays).ToArray()).ToArray();
+
+    private static double InputMeanOf(DatasetArtifact meta, double[] matrix, int window) => meta.Transform switch
+    {
+        Data.TargetTransform.None => Enumerable.Range(window, meta.InputDays).Average(r => Target(meta, matrix, r)),
+        Data.TargetTransform.Log1p => meta.ScaleTarget(Enumerable.Range(window, meta.InputDays).Average(r => meta.UnscaleTarget(Target(meta, matrix, r)))),
+    };
 
     /// <summary>The true scaled targets of the given windows.</summary>
     public static double[][] Truth(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
         windows.Select(w => Enumerable.Range(w + meta.InputDays, meta.OutputDays).Select(r => Target(meta, matrix, r)).ToArray()).ToArray();
 
-    public static double MaeOf(double[][] forecast, double[][] truth, double targetMin, double targetMax) =>
-        Compute(forecast, truth, targetMin, targetMax, 1).Mae;
+    public static double MaeOf(double[][] forecast, double[][] truth, DatasetArtifact meta) => Compute(forecast, truth, meta, 1).Mae;
 
     public const string PersistenceName = "persistence", InputMeanName = "inputMean";
 
@@ -49,14 +61,13 @@ public static class Evaluation
     /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>.</summary>
     public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
     {
-        var (min, max) = (meta.Min[meta.TargetIndex], meta.Max[meta.TargetIndex]);
         var truth = Truth(meta, matrix, windows);
         var persistence = Persistence(meta, matrix, windows);
-        var persistenceMae = MaeOf(persistence, truth, min, max);
+        var persistenceMae = MaeOf(persistence, truth, meta);
         return new Dictionary<string, TruthMetrics>
         {
-            [PersistenceName] = Compute(persistence, truth, min, max, persistenceMae),
-            [InputMeanName] = Compute(InputMean(meta, matrix, windows), truth, min, max, persistenceMae),
+            [PersistenceName] = Compute(persistence, truth, meta, persistenceMae),
+            [InputMeanName] = Compute(InputMean(meta, matrix, windows), truth, meta, persistenceMae),
         };
     }
 

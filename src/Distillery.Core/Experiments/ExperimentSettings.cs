@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Distillery.Data;
 
 namespace Distillery.Experiments;
@@ -48,6 +49,14 @@ public sealed record ExperimentSettings
     /// <summary>Windows (0-based) whose forecasts the report draws. Null: the study's 133, 306, 411, 505, 761
     /// where they exist, else five spread evenly.</summary>
     public int[]? PlotWindows { get; init; }
+    /// <summary><c>none</c> or <c>last-value</c> (<see cref="WindowNormalization"/>: the networks predict the change from
+    /// the window's last day, with linear heads). Null is none and is not written, so settings without it keep their bytes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Normalization { get; init; }
+    /// <summary><c>none</c> or <c>log1p</c> (<see cref="Data.TargetTransform"/>, applied to the target before scaling).
+    /// Null is none and is not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TargetTransform { get; init; }
 
     /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
     public IReadOnlyList<(string Field, string Problem)> Problems()
@@ -75,12 +84,24 @@ public sealed record ExperimentSettings
         else Check(Sources.Count <= 20, "data", "at most 20 sources in one run");
         Check(PlotWindows is null || (PlotWindows.Length <= 20 && PlotWindows.All(w => w >= 0)), "plotWindows",
             "must be at most 20 window indices, each ≥ 0");
+        Check(Normalization is null || WindowNormalizations.Names.Contains(Normalization), "normalization",
+            $"must be one of {string.Join(", ", WindowNormalizations.Names)}, got '{Normalization}'");
+        Check(TargetTransform is null || TargetTransforms.Names.Contains(TargetTransform), "targetTransform",
+            $"must be one of {string.Join(", ", TargetTransforms.Names)}, got '{TargetTransform}'");
         return problems;
     }
 
+    /// <summary><see cref="Normalization"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
+    [JsonIgnore]
+    public WindowNormalization WindowNormalization => WindowNormalizations.Parse(Normalization);
+
+    /// <summary><see cref="TargetTransform"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
+    [JsonIgnore]
+    public Data.TargetTransform TargetTransformKind => TargetTransforms.Parse(TargetTransform);
+
     /// <summary>The data sources of the run, one experiment each (<see cref="DataSpec.Embedded"/> when Data is null);
     /// throws <see cref="InvalidInputException"/> when Data does not parse (<see cref="Problems"/> says so first).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public IReadOnlyList<DataSpec> Sources => sources.Specs ?? throw new InvalidInputException(sources.Error!);
 
     private static (IReadOnlyList<DataSpec>?, string?) ParseSources(string? data)
@@ -97,18 +118,19 @@ public sealed record ExperimentSettings
     }
 
     /// <summary>The protocols the run evaluates (one experiment each per data source).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public IReadOnlyList<EvaluationProtocol> Protocols => EvaluationProtocol.Selected(Protocol);
 
     /// <summary>The protocol of one experiment (a part's settings name exactly one).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public EvaluationProtocol EvaluationProtocol => Protocols is [var one]
         ? one
         : throw new InvalidOperationException($"protocol '{Protocol}' names {Protocols.Count} protocols: an experiment has one");
 
     /// <summary>The sizes of the networks trained on <paramref name="dataset"/> (a sweep student: its own width).</summary>
     public Models.ModelShape ShapeFor(DatasetArtifact dataset, int? studentHidden = null) =>
-        new(dataset.Features.Count, InputDays, OutputDays, StudentHidden: studentHidden ?? StudentHidden[0], StudentLayers: StudentLayers);
+        new(dataset.Features.Count, InputDays, OutputDays, StudentHidden: studentHidden ?? StudentHidden[0], StudentLayers: StudentLayers,
+            LinearHead: WindowNormalization.LinearHead());
 
     /// <summary>The Adam learning rate of a kind's training jobs.</summary>
     public double LearningRate(Models.ModelKind kind) => kind switch

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Distillery.Models;
 
-/// <summary>Student (and FNN): inputDays × features flattened → hidden (ReLU) × layers → outputDays, sigmoid.</summary>
+/// <summary>Student (and FNN): inputDays × features flattened → hidden (ReLU) × layers → outputDays, sigmoid (none with a linear head).</summary>
 public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> layers;
@@ -19,7 +19,7 @@ public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
             width = shape.StudentHidden;
         }
         modules.Add(nn.Linear(width, shape.OutputDays));
-        modules.Add(nn.Sigmoid());
+        if (!shape.LinearHead) modules.Add(nn.Sigmoid());
         layers = nn.Sequential(modules);
         RegisterComponents();
     }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Distillery.Models;
 
-/// <summary>Teacher: LSTM(F → hidden, layers, batch_first) → every time step flattened → 25 → 25 → outputDays, sigmoid.</summary>
+/// <summary>Teacher: LSTM(F → hidden, layers, batch_first) → every time step flattened → 25 → 25 → outputDays, sigmoid (none with a linear head).</summary>
 public sealed class LstmTeacher : nn.Module<Tensor, Tensor>
 {
     private readonly LSTM lstm;
@@ -13,11 +13,15 @@ public sealed class LstmTeacher : nn.Module<Tensor, Tensor>
     public LstmTeacher(ModelShape shape) : base("teacher")
     {
         lstm = nn.LSTM(shape.Features, shape.TeacherHidden, shape.TeacherLayers, batchFirst: true);
-        head = nn.Sequential(
+        var layers = new List<nn.Module<Tensor, Tensor>>
+        {
             nn.Flatten(),
             nn.Linear(shape.InputDays * shape.TeacherHidden, shape.TeacherHead), nn.ReLU(),
             nn.Linear(shape.TeacherHead, shape.TeacherHead), nn.ReLU(),
-            nn.Linear(shape.TeacherHead, shape.OutputDays), nn.Sigmoid());
+            nn.Linear(shape.TeacherHead, shape.OutputDays),
+        };
+        if (!shape.LinearHead) layers.Add(nn.Sigmoid());
+        head = nn.Sequential(layers);
         RegisterComponents();
     }
 

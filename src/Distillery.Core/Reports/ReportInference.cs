@@ -13,32 +13,30 @@ namespace Distillery.Reports;
 /// </summary>
 public static class ReportInference
 {
-    /// <summary>Scaled forecasts [window][day] of the chosen windows by one model's weights.</summary>
-    public static double[][] Predict(ModelKind kind, ModelShape shape, byte[] weights, DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
+    /// <summary>Scaled forecasts [window][day] of the chosen windows by one model's weights (denormalised).</summary>
+    public static double[][] Predict(ModelKind kind, ModelShape shape, byte[] weights, WindowNormalization normalization, DatasetArtifact meta,
+        double[] matrix, IReadOnlyList<int> windows)
     {
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(kind, shape);
         ModelSerializer.Load(model, weights);
-        var inputs = WindowTensors.InputsOf(meta, matrix, windows);
-        var output = Trainer.Predict(model, inputs).to_type(ScalarType.Float64).cpu();
-        var flat = output.data<double>().ToArray();
-        var days = (int)output.shape[1];
-        return Enumerable.Range(0, windows.Count).Select(i => flat.AsSpan(i * days, days).ToArray()).ToArray();
+        var inputs = WindowTensors.InputsOf(meta, matrix, windows, normalization);
+        return normalization.Forecasts(Trainer.Predict(model, inputs), meta, matrix, windows);
     }
 
     /// <summary>
     /// Median time of one forward pass on one window (batch 1) under no_grad, after warm-up calls, with torch's
     /// thread count as currently set.
     /// </summary>
-    public static InferenceTiming Time(ModelKind kind, int fold, ModelShape shape, byte[] weights, DatasetArtifact meta, double[] matrix,
-        int window, int warmup, int calls)
+    public static InferenceTiming Time(ModelKind kind, int fold, ModelShape shape, byte[] weights, WindowNormalization normalization,
+        DatasetArtifact meta, double[] matrix, int window, int warmup, int calls)
     {
         if (calls < 1) throw new ArgumentOutOfRangeException(nameof(calls), "at least one timed call");
         using var scope = NewDisposeScope();
         using var model = ModelFactory.Create(kind, shape);
         ModelSerializer.Load(model, weights);
         model.eval();
-        var input = WindowTensors.InputsOf(meta, matrix, [window]);
+        var input = WindowTensors.InputsOf(meta, matrix, [window], normalization);
         var micro = new double[calls];
         using (no_grad())
         {

@@ -37,19 +37,20 @@ public static class RunReport
         var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
         var timedWindow = windows.Count > 0 ? windows[0] : 0;
         ModelShape ShapeOf(int fold) => results.Settings.ShapeFor(foldData[fold].Meta);
+        var normalization = results.Settings.WindowNormalization;
 
         // TorchSharp work, synchronous (each call owns its dispose scope). Predictions in patients/day.
         var predictions = new Dictionary<(ModelKind, int), double[][]>();
         foreach (var ((kind, fold), bytes) in weights)
         {
             var (foldMeta, foldMatrix) = foldData[fold];
-            predictions[(kind, fold)] = ReportInference.Predict(kind, ShapeOf(fold), bytes, foldMeta, foldMatrix, windows)
+            predictions[(kind, fold)] = ReportInference.Predict(kind, ShapeOf(fold), bytes, normalization, foldMeta, foldMatrix, windows)
                 .Select(day => day.Select(foldMeta.UnscaleTarget).ToArray()).ToArray();
         }
         var teacherTiming = ReportInference.Time(ModelKind.Teacher, teacherFold, ShapeOf(teacherFold),
-            weights[(ModelKind.Teacher, teacherFold)], foldData[teacherFold].Meta, foldData[teacherFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+            weights[(ModelKind.Teacher, teacherFold)], normalization, foldData[teacherFold].Meta, foldData[teacherFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
         var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, ShapeOf(studentFold),
-            weights[(ModelKind.Student, studentFold)], foldData[studentFold].Meta, foldData[studentFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
+            weights[(ModelKind.Student, studentFold)], normalization, foldData[studentFold].Meta, foldData[studentFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
         var threads = TorchSharp.torch.get_num_threads();
         var sweepCharts = await SweepChartsAsync(store, layout, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
 
@@ -142,7 +143,7 @@ public static class RunReport
             var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
                           ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
             var shape = results.Settings.ShapeFor(data.Meta, point.Hidden);
-            latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
+            latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, results.Settings.WindowNormalization, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
         }
         var mae = results.Sweep.Select(p => p.Truth.Mae.Mean).ToArray();
         var teacherMae = results.TruthOf(ModelKind.Teacher).Mae.Mean;

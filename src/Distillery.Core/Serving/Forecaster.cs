@@ -23,11 +23,13 @@ public sealed class Forecaster : IDisposable
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly DatasetArtifact meta;
     private readonly MinMaxScaler scaler;
+    private readonly WindowNormalization normalization;
     private readonly object gate = new();
     private bool disposed;
 
-    private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, nn.Module<Tensor, Tensor> model)
+    private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization, nn.Module<Tensor, Tensor> model)
     {
+        this.normalization = normalization;
         RunId = runId;
         Kind = kind;
         Fold = fold;
@@ -90,17 +92,18 @@ public sealed class Forecaster : IDisposable
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
         var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
                       ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
-        return Create(layout.RunId, kind, fold, meta, results.Settings.ShapeFor(meta), weights);
+        return Create(layout.RunId, kind, fold, meta, results.Settings.WindowNormalization, results.Settings.ShapeFor(meta), weights);
     }
 
-    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, ModelShape shape, byte[] weights)
+    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization,
+        ModelShape shape, byte[] weights)
     {
         var module = ModelFactory.Create(kind, shape);
         try
         {
             ModelSerializer.Load(module, weights);
             module.eval();
-            return new Forecaster(runId, kind, fold, meta, module);
+            return new Forecaster(runId, kind, fold, meta, normalization, module);
         }
         catch
         {
@@ -126,13 +129,13 @@ public sealed class Forecaster : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = WindowTensors.InputsOf(meta, input, [0]);
-            var y = model.call(x).to_type(ScalarType.Float64).cpu();
-            scaled = y.data<double>().ToArray();
+            // The input rows are a matrix of one window (window 0).
+            var x = WindowTensors.InputsOf(meta, input, [0], normalization);
+            scaled = normalization.Forecasts(model.call(x), meta, input, [0])[0];
         }
         var days = new ForecastDay[scaled.Length];
         for (var d = 0; d < days.Length; d++)
-            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), scaler.Inverse(meta.TargetIndex, scaled[d]));
+            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
         return new Forecast(Kind.Name(), RunId, Fold, days);
     }
 
@@ -178,7 +181,7 @@ public sealed class Forecaster : IDisposable
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
                 if (!double.IsFinite(raw))
                     throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
-                input[d * features + j] = scaler.Transform(j, raw);
+                input[d * features + j] = scaler.Transform(j, j == meta.TargetIndex ? meta.Transform.ForwardChecked(raw, Features[j], Day(dates[used[d]])) : raw);
             }
         }
         return (input, dates[used[^1]]);

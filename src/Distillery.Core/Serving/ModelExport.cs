@@ -28,6 +28,9 @@ public static class ModelExport
         var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
+        // The sidecar's recipe is scaling → network → sigmoid → unscaling; it does not yet say how to shift and unshift.
+        if (results.Settings.WindowNormalization != WindowNormalization.None || results.Settings.TargetTransformKind != Data.TargetTransform.None)
+            throw new InvalidInputException($"run '{runId}' uses normalization or targetTransform, which the export's how-to does not describe yet: serve it with predict instead");
         var fold = Forecaster.ChampionFold(results);
         // Leakage-free models were trained on their fold's own features and scaler.
         var datasetPath = layout.DatasetJsonOf(results.EvaluationProtocol, fold);

@@ -15,7 +15,7 @@ public class WindowingTests
         Assert.Equal(seed.GetProperty("windows").GetInt32(), count);
         var meta = DatasetArtifact.From(d, 10, 14, []);
         using var scope = TorchSharp.torch.NewDisposeScope();
-        using var windows = new WindowTensors(meta, d.Scaled.SelectMany(r => r).ToArray());
+        using var windows = new WindowTensors(meta, d.Scaled.SelectMany(r => r).ToArray(), WindowNormalization.None);
         var first = seed.GetProperty("target_window0").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var last = seed.GetProperty("target_window_last").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var y0 = windows.Targets[0].data<float>().ToArray();

@@ -87,7 +87,7 @@ public class ExperimentStepsTests
         var trained = await steps.TrainTeacher.RunAsync(new TrainRequest("roundtrip", settings, ModelKind.Teacher, 1));
         var layout = new RunLayout("roundtrip");
         var (meta, matrix) = await new RunArtifacts(steps.Store, layout).DatasetAsync(default);
-        using var windows = new WindowTensors(meta, matrix);
+        using var windows = new WindowTensors(meta, matrix, WindowNormalization.None);
         var shape = settings.ShapeFor(meta);
 
         using var loaded = ModelFactory.Create(ModelKind.Teacher, shape);

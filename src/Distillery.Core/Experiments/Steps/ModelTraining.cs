@@ -67,7 +67,9 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         // reductions (and so the numbers) identical from run to run.
         set_num_threads(settings.Threads);
         using var scope = NewDisposeScope();
-        using var windows = new WindowTensors(meta, matrix);
+        var normalization = settings.WindowNormalization;
+        // Inputs and targets in the normalised space; the teacher's outputs are in it too, so blending stays linear.
+        using var windows = new WindowTensors(meta, matrix, normalization);
         var targets = windows.Targets;
         if (teacherWeights is not null)
         {
@@ -86,24 +88,21 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         var options = new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize, settings.Seed);
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
-        var truth = EvaluateOnTest(model, windows, meta, matrix, split);
+        var truth = EvaluateOnTest(model, windows, normalization, meta, matrix, split);
         return new Trained(curves, ModelSerializer.Save(model), ModelSerializer.SaveSafetensors(model), truth, ModelFactory.ParameterCount(model));
     }
 
     /// <summary>Accuracy of the final model against the true targets of the fold's test windows.</summary>
-    private static TruthMetrics EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, DatasetArtifact meta, double[] matrix,
-        FoldSplit split)
+    internal static TruthMetrics EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, WindowNormalization normalization,
+        DatasetArtifact meta, double[] matrix, FoldSplit split)
     {
         using var scope = NewDisposeScope();
         using var index = tensor(split.TestIndices.Select(i => (long)i).ToArray());
-        var predicted = Trainer.Predict(model, windows.Inputs.index_select(0, index)).to_type(ScalarType.Float64);
-        var flat = predicted.data<double>().ToArray();
-        var days = meta.OutputDays;
-        var forecast = Enumerable.Range(0, split.TestIndices.Length).Select(w => flat.AsSpan(w * days, days).ToArray()).ToArray();
+        var predicted = Trainer.Predict(model, windows.Inputs.index_select(0, index));
+        var forecast = normalization.Forecasts(predicted, meta, matrix, split.TestIndices);
         var truth = Evaluation.Truth(meta, matrix, split.TestIndices);
-        var (min, max) = (meta.Min[meta.TargetIndex], meta.Max[meta.TargetIndex]);
-        var persistenceMae = Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, split.TestIndices), truth, min, max);
-        return Evaluation.Compute(forecast, truth, min, max, persistenceMae);
+        var persistenceMae = Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, split.TestIndices), truth, meta);
+        return Evaluation.Compute(forecast, truth, meta, persistenceMae);
     }
 
     /// <summary>One seed per (run seed, architecture, fold): numbers do not depend on execution order or parallelism.</summary>

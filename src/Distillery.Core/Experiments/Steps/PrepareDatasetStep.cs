@@ -21,7 +21,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
         if (dataset is null)
         {
             var table = await LoadTableAsync(settings, ct);
-            var data = StudyCleaning.Clean(table, settings.Target);
+            var data = StudyCleaning.Clean(table, settings.Target, settings.TargetTransformKind);
             var windows = Windowing.Count(data.Rows, settings.InputDays, settings.OutputDays);
             var folds = protocol.Splitting switch
             {
@@ -62,7 +62,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
         CleanDataset fit;
         try
         {
-            fit = StudyCleaning.Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings.Target);
+            fit = StudyCleaning.Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings.Target, settings.TargetTransformKind);
         }
         catch (InvalidInputException e)
         {
@@ -89,7 +89,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
 
     /// <summary>Loads and cleans the run's data source (also used by <c>distillery prepare</c>).</summary>
     public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default) =>
-        StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target);
+        StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target, settings.TargetTransformKind);
 
     private Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct) => settings.Sources is [var source]
         ? DataSource.LoadAsync(source, dataOptions, store, ct)
