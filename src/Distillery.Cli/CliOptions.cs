@@ -37,6 +37,8 @@ public sealed class CliOptions
     public Option<string?> Resume { get; } = new("--resume") { Description = "Resume the run with this id from its stored settings (runs/ID/settings.json) and artifacts: finished steps are not recomputed." };
     public Option<string?> Normalization { get; } = new("--normalization") { Description = $"{WindowNormalizations.NoneName} (default) or {WindowNormalizations.LastValueName}: subtract each window's last value from its inputs and targets (the networks predict the change, linear heads)." };
     public Option<string?> TargetTransform { get; } = new("--target-transform") { Description = $"{TargetTransforms.NoneName} (default) or {TargetTransforms.Log1pName}: transform the target before scaling (inverted in every forecast)." };
+    public Option<int?> EarlyStoppingPatience { get; } = new("--early-stopping-patience") { Description = "Early stopping (off by default): stop after this many passes without a lower loss on a validation block of each fold's latest training windows, and keep the best pass's weights." };
+    public Option<double?> ValidationFraction { get; } = new("--validation-fraction") { Description = $"With --early-stopping-patience: the share of each fold's training windows held out (default {ExperimentSettings.DefaultValidationFraction})." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
     /// <summary>In memory without a connection; the Azure Storage task hub of that account with one.</summary>
@@ -58,11 +60,11 @@ public sealed class CliOptions
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
 
     /// <summary>The options that make up a run's settings (a resumed run takes them from its stored settings.json).</summary>
     public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, Preset, Threads, RunId, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Preset, Threads, RunId, PlotWindows];
 
     /// <summary>The data sources of --data or --location, each parsed (a bad one is named here, before anything runs),
     /// as <see cref="ExperimentSettings.Data"/> holds them (null: the embedded default).</summary>
@@ -105,6 +107,8 @@ public sealed class CliOptions
             PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
             Normalization = result.GetValue(Normalization),
             TargetTransform = result.GetValue(TargetTransform),
+            EarlyStoppingPatience = result.GetValue(EarlyStoppingPatience),
+            ValidationFraction = result.GetValue(ValidationFraction),
         }.Validated();
     }
 

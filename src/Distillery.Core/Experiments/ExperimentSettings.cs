@@ -57,6 +57,15 @@ public sealed record ExperimentSettings
     /// Null is none and is not written.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TargetTransform { get; init; }
+    /// <summary>Early stopping: stop after this many passes without a lower validation loss and keep the best pass's
+    /// weights (<see cref="ValidationSplit"/>). Null is off and is not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary>Share of each fold's training windows held out for early stopping (null: <see cref="DefaultValidationFraction"/>).
+    /// Only with <see cref="EarlyStoppingPatience"/>. Null is not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ValidationFraction { get; init; }
+    public const double DefaultValidationFraction = 0.2;
 
     /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
     public IReadOnlyList<(string Field, string Problem)> Problems()
@@ -88,8 +97,17 @@ public sealed record ExperimentSettings
             $"must be one of {string.Join(", ", WindowNormalizations.Names)}, got '{Normalization}'");
         Check(TargetTransform is null || TargetTransforms.Names.Contains(TargetTransform), "targetTransform",
             $"must be one of {string.Join(", ", TargetTransforms.Names)}, got '{TargetTransform}'");
+        Check(EarlyStoppingPatience is null or (>= 1 and <= 100_000), "earlyStoppingPatience",
+            $"must be between 1 and 100000 passes, got {EarlyStoppingPatience}");
+        Check(ValidationFraction is null || (double.IsFinite(ValidationFraction.Value) && ValidationFraction is > 0 and <= 0.5), "validationFraction",
+            $"must be > 0 and ≤ 0.5, got {ValidationFraction}");
+        Check(ValidationFraction is null || EarlyStoppingPatience is not null, "validationFraction", "only applies with earlyStoppingPatience");
         return problems;
     }
+
+    /// <summary>The validation share when early stopping is on, null when it is off.</summary>
+    [JsonIgnore]
+    public double? EarlyStoppingFraction => EarlyStoppingPatience is null ? null : ValidationFraction ?? DefaultValidationFraction;
 
     /// <summary><see cref="Normalization"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
     [JsonIgnore]

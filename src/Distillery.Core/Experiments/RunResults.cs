@@ -3,8 +3,18 @@ using Distillery.Storage;
 
 namespace Distillery.Experiments;
 
-/// <summary>Per-pass losses of one model on one fold, and its final accuracy against the truth.</summary>
-public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth = null, TruthMetrics? Truth = null);
+/// <summary>Per-pass losses of one model on one fold, and its final accuracy against the truth. With early stopping,
+/// the validation curve and the best pass (1-based), written only then; the final losses are that pass's.</summary>
+public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth = null, TruthMetrics? Truth = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double[]? Validation = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    int? BestPass = null)
+{
+    /// <summary>Index of the pass whose weights the model ends with (the last, or the best with early stopping).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int FinalIndex => BestPass is { } best ? best - 1 : Train.Length - 1;
+}
 
 
 public sealed record DatasetSummary(string Source, string Target, int Rows, int Windows, IReadOnlyList<string> Features,
@@ -62,7 +72,7 @@ public sealed record RunResults
         var layout = artifacts.Layout;
         var (meta, _) = await artifacts.DatasetAsync(ct);
         Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") => artifacts.OutcomeAsync(kind, fold, variant, ct);
-        static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth);
+        static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth, o.Validation, o.BestPass);
 
         var sweepSizes = settings.StudentHidden.Skip(1).Distinct().Where(h => h != settings.StudentHidden[0]).ToArray();
         var folds = new List<FoldResult>();
@@ -79,8 +89,8 @@ public sealed record RunResults
 
         ModelSummary Losses(ModelKind kind)
         {
-            var train = folds.Select(f => f[kind].Train[^1]).ToList();
-            var test = folds.Select(f => f[kind].Test[^1]).ToList();
+            var train = folds.Select(f => f[kind].Train[f[kind].FinalIndex]).ToList();
+            var test = folds.Select(f => f[kind].Test[f[kind].FinalIndex]).ToList();
             return new ModelSummary(Statistics.Mean(train), Statistics.Sem(train), Statistics.Mean(test), Statistics.Sem(test));
         }
         var summary = ModelKinds.All.ToDictionary(kind => kind, Losses);
@@ -94,7 +104,7 @@ public sealed record RunResults
                 h == settings.StudentHidden[0] ? truth[ModelKind.Student.Name()] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
             .ToList();
 
-        var studentVsTruth = folds.Select(f => f[ModelKind.Student].TestVsTruth![^1]).ToList();
+        var studentVsTruth = folds.Select(f => f[ModelKind.Student].TestVsTruth![f[ModelKind.Student].FinalIndex]).ToList();
         var timings = new Dictionary<string, double>
         {
             ["prepare"] = request.Dataset.Seconds,

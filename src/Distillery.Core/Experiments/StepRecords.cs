@@ -51,5 +51,10 @@ public sealed record RunSummary(string RunId, string ResultsPath, string ReportP
 public sealed record ModelSummary(double MeanTrain, double SemTrain, double MeanTest, double SemTest);
 
 /// <summary>A finished training step as stored at <see cref="RunLayout.Outcome"/>: the record, its curves, and its
-/// final accuracy against the true targets of the fold's test windows.</summary>
-public sealed record TrainingOutcome(TrainedModel Model, double[] Train, double[] Test, double[]? TestVsTruth, TruthMetrics? Truth = null);
+/// final accuracy against the true targets of the fold's test windows. With early stopping, the validation curve and
+/// the best pass (1-based, whose weights were kept); both are written only then.</summary>
+public sealed record TrainingOutcome(TrainedModel Model, double[] Train, double[] Test, double[]? TestVsTruth, TruthMetrics? Truth = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double[]? Validation = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    int? BestPass = null);

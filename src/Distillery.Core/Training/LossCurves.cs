@@ -1,9 +1,13 @@
 namespace Distillery.Training;
 
-/// <summary>Per-pass losses. Each value is a sum over windows of each window's mean squared error, as the study reports.</summary>
-public sealed record LossCurves(double[] Train, double[] Test, double[]? TestVsTruth = null)
+/// <summary>Per-pass losses. Each value is a sum over windows of each window's mean squared error, as the study reports.
+/// With early stopping, <see cref="Validation"/> is the validation loss of each pass run and <see cref="BestPass"/>
+/// (1-based) the pass whose weights were kept: the final losses are that pass's.</summary>
+public sealed record LossCurves(double[] Train, double[] Test, double[]? TestVsTruth = null, double[]? Validation = null, int? BestPass = null)
 {
-    public double FinalTrain => Train.Length == 0 ? double.NaN : Train[^1];
-    public double FinalTest => Test.Length == 0 ? double.NaN : Test[^1];
-    public double? FinalTestVsTruth => TestVsTruth is { Length: > 0 } t ? t[^1] : null;
+    /// <summary>Index of the pass whose weights the model ends with.</summary>
+    public int FinalIndex => BestPass is { } best ? best - 1 : Train.Length - 1;
+    public double FinalTrain => Train.Length == 0 ? double.NaN : Train[FinalIndex];
+    public double FinalTest => Test.Length == 0 ? double.NaN : Test[FinalIndex];
+    public double? FinalTestVsTruth => TestVsTruth is { Length: > 0 } t ? t[FinalIndex] : null;
 }

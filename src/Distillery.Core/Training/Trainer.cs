@@ -7,7 +7,9 @@ namespace Distillery.Training;
 /// The study's training loop: Adam on MSE, one optimizer step per batch of windows, the train loss of a pass
 /// accumulated during that pass, the test loss measured after it without gradients. Batch 1 takes the windows in
 /// fold order, as the study did; larger batches take them in an order shuffled per pass from the seed.
-/// Synchronous on purpose: TorchSharp dispose scopes belong to one thread.
+/// Synchronous on purpose: TorchSharp dispose scopes belong to one thread. With early stopping
+/// (<see cref="TrainingOptions.EarlyStoppingPatience"/>) each pass is also scored on the validation windows against
+/// the same targets, and the model ends with the weights of the pass that scored lowest.
 /// </summary>
 public static class Trainer
 {
@@ -18,12 +20,23 @@ public static class Trainer
         var train = new double[passes];
         var test = new double[passes];
         var testVsTruth = alsoTestVsTruth ? new double[passes] : null;
+        var patience = options.EarlyStoppingPatience;
+        if (patience is not null && fold.ValidationWindows is not { Length: > 0 })
+            throw new ArgumentException("early stopping needs the fold's validation windows", nameof(fold));
+        var validation = patience is null ? null : new double[passes];
         using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.FusedAdam);
         using var batches = new BatchIndex(fold.TrainWindows, options.BatchSize, options.Seed);
         using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
         using var testInputs = fold.Inputs.index_select(0, testIndex);
         using var testTargets = fold.Targets.index_select(0, testIndex);
         using var testTruth = fold.Truth.index_select(0, testIndex);
+        using var validationIndex = validation is null ? null : tensor(fold.ValidationWindows!.Select(i => (long)i).ToArray());
+        using var validationInputs = validationIndex is null ? null : fold.Inputs.index_select(0, validationIndex);
+        using var validationTargets = validationIndex is null ? null : fold.Targets.index_select(0, validationIndex);
+        // After the optimizer: it re-seats the parameters into its flat buffer, and the copies follow them.
+        using var best = validation is null ? null : new WeightCopy(model);
+        var bestPass = -1;
+        var ran = passes;
 
         for (var pass = 0; pass < passes; pass++)
         {
@@ -50,10 +63,53 @@ public static class Trainer
                 var prediction = model.call(testInputs);
                 test[pass] = SumOfWindowMse(prediction, testTargets);
                 if (testVsTruth is not null) testVsTruth[pass] = SumOfWindowMse(prediction, testTruth);
+                if (validation is not null) validation[pass] = SumOfWindowMse(model.call(validationInputs!), validationTargets!);
             }
             onPass?.Invoke(new PassReport(pass + 1, passes, train[pass], test[pass]));
+            if (validation is null) continue;
+            // Strictly lower only: a tie keeps the earlier pass. A NaN best is beaten by anything.
+            if (bestPass < 0 || validation[pass] < validation[bestPass] || double.IsNaN(validation[bestPass]))
+            {
+                bestPass = pass;
+                best!.Save();
+            }
+            else if (pass - bestPass >= patience)
+            {
+                ran = pass + 1;
+                break;
+            }
         }
-        return new LossCurves(train, test, testVsTruth);
+        if (validation is null) return new LossCurves(train, test, testVsTruth);
+        best!.Restore();
+        return new LossCurves(train[..ran], test[..ran], testVsTruth?[..ran], validation[..ran], bestPass + 1);
+    }
+
+    /// <summary>One copy of a model's parameters, allocated once: saving and restoring copy in place, so no pass
+    /// allocates a tensor.</summary>
+    private sealed class WeightCopy : IDisposable
+    {
+        private readonly TorchSharp.Modules.Parameter[] parameters;
+        private readonly Tensor[] copies;
+
+        public WeightCopy(nn.Module model)
+        {
+            parameters = model.parameters().ToArray();
+            copies = parameters.Select(p => zeros_like(p, requires_grad: false)).ToArray();
+        }
+
+        public void Save() => Copy(parameters, copies);
+        public void Restore() => Copy(copies, parameters);
+
+        private static void Copy(IReadOnlyList<Tensor> from, IReadOnlyList<Tensor> to)
+        {
+            using var noGrad = no_grad();
+            for (var i = 0; i < from.Count; i++) to[i].copy_(from[i]);
+        }
+
+        public void Dispose()
+        {
+            foreach (var c in copies) c.Dispose();
+        }
     }
 
     /// <summary>Sum over windows of each window's mean squared error.</summary>

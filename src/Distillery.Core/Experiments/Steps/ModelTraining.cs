@@ -38,7 +38,8 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         var model = new TrainedModel(layout.RunId, request.Kind, request.Fold, layout.Model(request.Kind, request.Fold, request.Variant),
             layout.Outcome(request.Kind, request.Fold, request.Variant), curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth,
             seconds, request.Part, request.StudentHidden, trained.Parameters, WorkerIdentity.Current, started, started.AddSeconds(seconds));
-        await artifacts.WriteOutcomeAsync(new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth), request.Variant, ct);
+        await artifacts.WriteOutcomeAsync(new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth,
+            curves.Validation, curves.BestPass), request.Variant, ct);
         return model;
     }
 
@@ -84,8 +85,14 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         var model = ModelFactory.Create(request.Kind, settings.ShapeFor(meta, request.StudentHidden));
         // The student and the FNN start from the same weights: they differ only in what they are trained towards.
         ModelFactory.Initialize(model, JobSeed(settings.Seed, request.Kind.Architecture(), request.Fold));
-        var fold = new FoldTensors(windows.Inputs, targets, windows.Targets, split.TrainIndices, split.TestIndices);
-        var options = new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize, settings.Seed);
+        // Early stopping holds out the latest training windows (never test ones), scored against the same targets the
+        // model learns: the criterion is the objective being optimised (for the student, the teacher's blended outputs).
+        var (trainWindows, validationWindows) = settings.EarlyStoppingFraction is { } fraction
+            ? ValidationSplit.Split(split, fraction, settings.InputDays, settings.OutputDays)
+            : (split.TrainIndices, null);
+        var fold = new FoldTensors(windows.Inputs, targets, windows.Targets, trainWindows, split.TestIndices, validationWindows);
+        var options = new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize, settings.Seed)
+            { EarlyStoppingPatience = settings.EarlyStoppingPatience };
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
         var truth = EvaluateOnTest(model, windows, normalization, meta, matrix, split);
