@@ -11,9 +11,8 @@ public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     int? BestPass = null)
 {
-    /// <summary>Index of the pass whose weights the model ends with (the last, or the best with early stopping).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public int FinalIndex => BestPass is { } best ? best - 1 : Train.Length - 1;
+    /// <summary>A curve's value at the pass whose weights the model ends with (the last, or the best with early stopping).</summary>
+    public double Final(double[] curve) => BestPass is { } best ? curve[best - 1] : curve[^1];
 }
 
 
@@ -89,8 +88,8 @@ public sealed record RunResults
 
         ModelSummary Losses(ModelKind kind)
         {
-            var train = folds.Select(f => f[kind].Train[f[kind].FinalIndex]).ToList();
-            var test = folds.Select(f => f[kind].Test[f[kind].FinalIndex]).ToList();
+            var train = folds.Select(f => f[kind].Final(f[kind].Train)).ToList();
+            var test = folds.Select(f => f[kind].Final(f[kind].Test)).ToList();
             return new ModelSummary(Statistics.Mean(train), Statistics.Sem(train), Statistics.Mean(test), Statistics.Sem(test));
         }
         var summary = ModelKinds.All.ToDictionary(kind => kind, Losses);
@@ -104,7 +103,7 @@ public sealed record RunResults
                 h == settings.StudentHidden[0] ? truth[ModelKind.Student.Name()] : Summarize(folds.Select(f => f.Sweep![$"h{h}"].Truth!))))
             .ToList();
 
-        var studentVsTruth = folds.Select(f => f[ModelKind.Student].TestVsTruth![f[ModelKind.Student].FinalIndex]).ToList();
+        var studentVsTruth = folds.Select(f => f[ModelKind.Student].Final(f[ModelKind.Student].TestVsTruth!)).ToList();
         var timings = new Dictionary<string, double>
         {
             ["prepare"] = request.Dataset.Seconds,

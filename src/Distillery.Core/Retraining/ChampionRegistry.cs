@@ -126,7 +126,7 @@ public sealed class ChampionRegistry(IArtifactStore store)
     public static ChampionRecord Candidate(RunResults results, string runId, string fingerprint, string datasetPath, DateTime nowUtc)
     {
         var perWindow = results.Folds
-            .Select(f => f[ModelKind.Student].TestVsTruth![f[ModelKind.Student].FinalIndex] / f.TestIndices.Length)
+            .Select(f => f[ModelKind.Student].Final(f[ModelKind.Student].TestVsTruth!) / f.TestIndices.Length)
             .ToList();
         return new ChampionRecord(runId, fingerprint, datasetPath, Statistics.Mean(perWindow), Statistics.Sem(perWindow),
             results.Dataset.Windows, nowUtc);

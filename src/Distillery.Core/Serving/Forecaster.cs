@@ -68,7 +68,7 @@ public sealed class Forecaster : IDisposable
         ArgumentNullException.ThrowIfNull(results);
         var candidates = results.Folds
             .Where(f => f[ModelKind.Student].TestVsTruth is { Length: > 0 })
-            .Select(f => (f.Fold, Loss: f[ModelKind.Student].TestVsTruth![f[ModelKind.Student].FinalIndex]))
+            .Select(f => (f.Fold, Loss: f[ModelKind.Student].Final(f[ModelKind.Student].TestVsTruth!)))
             .OrderBy(f => double.IsNaN(f.Loss) ? double.PositiveInfinity : f.Loss)
             .ThenBy(f => f.Fold)
             .ToList();

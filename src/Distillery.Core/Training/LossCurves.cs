@@ -5,9 +5,10 @@ namespace Distillery.Training;
 /// (1-based) the pass whose weights were kept: the final losses are that pass's.</summary>
 public sealed record LossCurves(double[] Train, double[] Test, double[]? TestVsTruth = null, double[]? Validation = null, int? BestPass = null)
 {
-    /// <summary>Index of the pass whose weights the model ends with.</summary>
-    public int FinalIndex => BestPass is { } best ? best - 1 : Train.Length - 1;
-    public double FinalTrain => Train.Length == 0 ? double.NaN : Train[FinalIndex];
-    public double FinalTest => Test.Length == 0 ? double.NaN : Test[FinalIndex];
-    public double? FinalTestVsTruth => TestVsTruth is { Length: > 0 } t ? t[FinalIndex] : null;
+    public double FinalTrain => Train.Length == 0 ? double.NaN : Final(Train);
+    public double FinalTest => Test.Length == 0 ? double.NaN : Final(Test);
+    public double? FinalTestVsTruth => TestVsTruth is { Length: > 0 } t ? Final(t) : null;
+
+    /// <summary>A curve's value at the pass whose weights the model ends with (the last, or the best).</summary>
+    private double Final(double[] curve) => BestPass is { } best ? curve[best - 1] : curve[^1];
 }
