@@ -81,6 +81,10 @@ public class BadRequestTests(ApiHost host) : IClassFixture<ApiHost>
         { """{"runId": "a%2Fb"}""", "runId", "must be 1–64 letters" },
         { """{"runId": "a/b"}""", "runId", "must be 1–64 letters" },
         { $$"""{"runId": "{{new string('a', 65)}}"}""", "runId", "must be 1–64 letters" },
+        { """{"earlyStoppingPatience": 0}""", "earlyStoppingPatience", "must be between 1 and 100000" },
+        { """{"earlyStoppingPatience": "5"}""", "earlyStoppingPatience", "must be an integer" },
+        { """{"earlyStoppingPatience": 5, "validationFraction": 0.9}""", "validationFraction", "must be > 0 and ≤ 0.5" },
+        { """{"validationFraction": 0.2}""", "validationFraction", "only applies with earlyStoppingPatience" },
     };
 
     [Theory]
