@@ -12,7 +12,7 @@ public class ChampionRegistryTests
 
     /// <summary>Copies a real run's results under another id with the student's test losses scaled and its MASE set
     /// (below 1 by default: it beats persistence).</summary>
-    private static async Task Variant(IArtifactStore store, RunResults real, string runId, double factor, double mase = 0.8,
+    internal static async Task Variant(IArtifactStore store, RunResults real, string runId, double factor, double mase = 0.8,
         double? relativeWis = null)
     {
         var folds = real.Folds.Select(f =>
@@ -20,7 +20,7 @@ public class ChampionRegistryTests
         await store.WriteJsonAsync(new RunLayout(runId).Results, (real with { RunId = runId, Folds = folds }).WithStudentSkill(mase, relativeWis));
     }
 
-    private static async Task<(IArtifactStore Store, RunResults Real)> BaseRunAsync(TempDir dir)
+    internal static async Task<(IArtifactStore Store, RunResults Real)> BaseRunAsync(TempDir dir)
     {
         var steps = TinyRun.Steps(dir.Path);
         await TinyRun.RunStepsAsync(steps, "base", TinyRun.Settings(epochs: 0));
@@ -69,19 +69,12 @@ public class BaselineGateTests
 
     private static async Task<(IArtifactStore Store, RunResults Real, ChampionRegistry Registry)> BaseRunAsync(TempDir dir)
     {
-        var steps = TinyRun.Steps(dir.Path);
-        await TinyRun.RunStepsAsync(steps, "base", TinyRun.Settings(epochs: 0));
-        var real = (await steps.Store.ReadJsonAsync<RunResults>(new RunLayout("base").Results))!;
-        return (steps.Store, real, new ChampionRegistry(steps.Store));
+        var (store, real) = await ChampionRegistryTests.BaseRunAsync(dir);
+        return (store, real, new ChampionRegistry(store));
     }
 
     private static Task Copy(IArtifactStore store, RunResults real, string runId, double mase, double? relativeWis = null, double mseFactor = 1) =>
-        store.WriteJsonAsync(new RunLayout(runId).Results, (real with
-        {
-            RunId = runId,
-            Folds = real.Folds.Select(f => f.With(ModelKind.Student, f[ModelKind.Student] with
-                { TestVsTruth = f[ModelKind.Student].TestVsTruth!.Select(v => v * mseFactor).ToArray() })).ToList(),
-        }).WithStudentSkill(mase, relativeWis));
+        ChampionRegistryTests.Variant(store, real, runId, mseFactor, mase, relativeWis);
 
     [Fact]
     public async Task A_student_worse_than_persistence_is_refused_and_the_location_serves_persistence()
