@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Distillery.Data;
 using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Retraining;
 using Distillery.Serving;
 using Distillery.Storage;
 
@@ -21,11 +23,14 @@ public static class PredictCommand
         command.Options.Add(input);
         command.Options.Add(model);
         command.SetAction((result, token) => guard(stderr,
-            () => RunAsync(result.GetValue(run)!, result.GetValue(input)!, result.GetValue(model), stdout, token)));
+            () => RunAsync(result.GetValue(run)!, result.GetValue(input)!, result.GetValue(model), stdout, stderr, token)));
         return command;
     }
 
-    public static async Task<int> RunAsync(string runDir, string inputPath, string? model, TextWriter stdout, CancellationToken ct)
+    /// <summary>Prints the forecast JSON (with the model's measured skill); a model that does not beat persistence still
+    /// predicts (the run was asked for by name), with one warning line on <paramref name="stderr"/>.</summary>
+    public static async Task<int> RunAsync(string runDir, string inputPath, string? model, TextWriter stdout, TextWriter stderr,
+        CancellationToken ct)
     {
         var kind = Forecaster.ParseKind(model);
         var (store, runId) = await RunFolder.OpenAsync(runDir, ct);
@@ -36,6 +41,8 @@ public static class PredictCommand
             rows = Forecaster.RowsFromCsv(stream, RawTableReader.DefaultMaxBytes, Path.GetFileName(inputPath));
         using var forecaster = await Forecaster.LoadAsync(store, runId, kind, ct);
         var forecast = forecaster.Predict(rows);
+        if (BaselineGate.Refusal(kind.Name(), forecaster.Skill) is { } refusal)
+            await stderr.WriteLineAsync($"warning: run {runId}: {refusal}");
         stdout.WriteLine(JsonSerializer.Serialize(forecast, ArtifactStoreJson.Options));
         return DistilleryCli.Ok;
     }

@@ -88,6 +88,9 @@ public sealed class DatasetWatcher(IArtifactStore store, DataSourceOptions dataO
             : current with { Sources = new Dictionary<string, SourceSeen>(current.Sources) { [entry] = version } }, ct);
         if (state.Champion?.Fingerprint == version.Fingerprint)
             return new WatchOutcome(location, entry, "unchanged", version.Fingerprint, null, "no new data: the champion was trained on it");
+        // Decided already (e.g. refused for not beating persistence, with no champion): retraining would repeat it.
+        if (state.Challenger?.Fingerprint == version.Fingerprint)
+            return new WatchOutcome(location, entry, "unchanged", version.Fingerprint, null, "no new data: the latest challenger was trained on it");
         return await StartRetrainAsync(client, location, version.DatasetPath, version.Fingerprint, entry, ct);
     }
 

@@ -97,9 +97,12 @@ public class RetrainingTests : IAsyncLifetime
         Assert.Equal("started", first.Action);
         var done = await Finished(first.InstanceId!);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        // Untrained (0 epochs), the student is worse than persistence: refused, and the location serves persistence.
         var decision = done.ReadOutputAs<ChampionDecision>()!;
-        Assert.Equal("champion", decision.Outcome);
-        Assert.Equal("first run for this location", decision.Reason);
+        Assert.Equal("baseline", decision.Outcome);
+        Assert.True(decision.Skill!.Mase >= 1, $"MASE {decision.Skill.Mase}");
+        Assert.Contains("worse than persistence on the held-out folds", decision.Reason);
+        Assert.EndsWith("the location serves persistence", decision.Reason);
 
         var again = await watcher.CheckOneAsync(durable.Client, entry);
         Assert.Equal("unchanged", again.Action);
@@ -108,22 +111,78 @@ public class RetrainingTests : IAsyncLifetime
         var api = new ModelApi(store, Options.Create(options), new ForecasterCache(store));
         var (status, _, body) = ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_FL"), "US_FL", default));
         Assert.Equal(200, status);
-        using var json = JsonDocument.Parse(body);
-        Assert.Equal(decision.RunId, json.RootElement.GetProperty("champion").GetProperty("runId").GetString());
-        Assert.Equal(first.Fingerprint, json.RootElement.GetProperty("champion").GetProperty("fingerprint").GetString());
-        Assert.Single(json.RootElement.GetProperty("history").EnumerateArray());
+        using (var baselineState = JsonDocument.Parse(body))
+        {
+            Assert.Equal("persistence", baselineState.RootElement.GetProperty("served").GetString());
+            Assert.Equal(JsonValueKind.Null, baselineState.RootElement.GetProperty("champion").ValueKind);
+            Assert.Equal(decision.RunId, baselineState.RootElement.GetProperty("challenger").GetProperty("runId").GetString());
+        }
 
-        // Serving the champion: the API's forecast equals the model evaluated directly, for student and teacher.
         var lastRows = File.ReadAllLines(RepoPaths.UsFl);
         var header = lastRows[0].Split(',');
         var rows = lastRows[^10..].Select(line => header.Zip(line.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+        rows[^1]["new_hospitalized_patients"] = "4321"; // empty in the file (→ 0): a value persistence must repeat
         var predictBody = JsonSerializer.Serialize(new { rows });
+        async Task<(int Status, string Body)> Predict(string location, string content, string? contentType = null)
+        {
+            var request = ApiHost.Request("POST", $"/api/models/{location}/predict", content);
+            if (contentType is not null) request.ContentType = contentType;
+            var (code, _, text) = ApiHost.Read(await api.Predict(request, location, default));
+            return (code, text);
+        }
+
+        // Persistence: the last input day's target for each of the 14 days after it, with the candidate's scores.
+        const double lastTarget = 4321;
+        var csvBody = string.Join('\n', rows.Select(r => string.Join(',', header.Select(h => r[h]))).Prepend(lastRows[0]));
+        foreach (var (content, contentType) in new[] { (predictBody, (string?)null), (csvBody, "text/csv") })
+        {
+            var persisted = await Predict("US_FL", content, contentType);
+            Assert.True(persisted.Status == 200, persisted.Body);
+            using var got = JsonDocument.Parse(persisted.Body);
+            var root = got.RootElement;
+            Assert.Equal("persistence", root.GetProperty("model").GetString());
+            var days = root.GetProperty("forecast").EnumerateArray().ToList();
+            Assert.Equal(Enumerable.Range(0, 14).Select(d => new DateOnly(2021, 2, 9).AddDays(d).ToString("yyyy-MM-dd")),
+                days.Select(d => d.GetProperty("date").GetString()));
+            Assert.All(days, d => Assert.Equal(lastTarget, d.GetProperty("value").GetDouble()));
+            Assert.Equal(decision.Reason, root.GetProperty("reason").GetString());
+            var candidate = root.GetProperty("candidate");
+            Assert.Equal((decision.RunId, "baseline"), (candidate.GetProperty("runId").GetString(), candidate.GetProperty("outcome").GetString()));
+            var skill = candidate.GetProperty("skill");
+            Assert.Equal(decision.Skill.Mase, skill.GetProperty("mase").GetDouble());
+            Assert.Equal(decision.Skill.Mae, skill.GetProperty("mae").GetDouble());
+            Assert.Equal(decision.Skill.PersistenceMae, skill.GetProperty("persistenceMae").GetDouble());
+            Assert.Equal(decision.Skill.Protocol, skill.GetProperty("protocol").GetString());
+        }
+        // Bad input gets the models' messages.
+        var tooFew = await Predict("US_FL", JsonSerializer.Serialize(new { rows = rows[1..] }));
+        Assert.Equal(400, tooFew.Status);
+        Assert.Contains("needs the last 10 days of input, got 9 rows", tooFew.Body);
+        var noColumn = await Predict("US_FL", JsonSerializer.Serialize(new { rows = rows.Select(r => r.Where(kv => kv.Key != "new_confirmed").ToDictionary()) }));
+        Assert.Equal(400, noColumn.Status);
+        Assert.Contains("missing 1 feature column: new_confirmed", noColumn.Body);
+        Assert.Equal(404, ApiHost.Read(await api.Export(ApiHost.Request("GET", "/api/models/US_FL/student.json"), "US_FL", "json", default)).Status);
+
+        // The same run, as if its student had beaten persistence, decided for another location: served as champion.
+        await store.SetStudentMaseAsync(decision.RunId, 0.5);
+        var promoted = await new ChampionRegistry(store).DecideAsync("US_MI", decision.RunId, first.Fingerprint!, "datasets/US_FL/2021-02-08.csv", 0.05, DateTime.UtcNow);
+        Assert.Equal(("champion", "first run for this location"), (promoted.Outcome, promoted.Reason));
+        (status, _, body) = ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_MI"), "US_MI", default));
+        Assert.Equal(200, status);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("student", json.RootElement.GetProperty("served").GetString());
+        Assert.Equal(decision.RunId, json.RootElement.GetProperty("champion").GetProperty("runId").GetString());
+        Assert.Equal(first.Fingerprint, json.RootElement.GetProperty("champion").GetProperty("fingerprint").GetString());
+        Assert.Equal(0.5, json.RootElement.GetProperty("champion").GetProperty("skill").GetProperty("mase").GetDouble());
+        Assert.Single(json.RootElement.GetProperty("history").EnumerateArray());
+
+        // Serving the champion: the API's forecast equals the model evaluated directly, for student and teacher.
         foreach (var kind in new[] { Distillery.Models.ModelKind.Student, Distillery.Models.ModelKind.Teacher })
         {
             var query = kind == Distillery.Models.ModelKind.Teacher ? "?model=teacher" : "";
-            var request = ApiHost.Request("POST", "/api/models/US_FL/predict", predictBody);
+            var request = ApiHost.Request("POST", "/api/models/US_MI/predict", predictBody);
             request.QueryString = new Microsoft.AspNetCore.Http.QueryString(query);
-            var (predictStatus, _, predicted) = ApiHost.Read(await api.Predict(request, "US_FL", default));
+            var (predictStatus, _, predicted) = ApiHost.Read(await api.Predict(request, "US_MI", default));
             Assert.True(predictStatus == 200, predicted);
             using var direct = await Distillery.Serving.Forecaster.LoadAsync(store, decision.RunId, kind, default);
             var expected = direct.Predict(rows.Select(r => (IReadOnlyDictionary<string, string>)r).ToList());
@@ -131,24 +190,27 @@ public class RetrainingTests : IAsyncLifetime
             var values = got.RootElement.GetProperty("forecast").EnumerateArray().Select(d => d.GetProperty("value").GetDouble()).ToArray();
             Assert.Equal(expected.Days.Select(d => d.Value).ToArray(), values);
             Assert.Equal("2021-02-09", got.RootElement.GetProperty("forecast")[0].GetProperty("date").GetString());
+            // The model's measured skill, from its run's results.
+            var skill = got.RootElement.GetProperty("skill");
+            Assert.Equal(expected.Skill!.Mase, skill.GetProperty("mase").GetDouble());
+            Assert.Equal(expected.Skill.Protocol, skill.GetProperty("protocol").GetString());
         }
-        var missing = ApiHost.Read(await api.Predict(ApiHost.Request("POST", "/api/models/US_FL/predict",
-            JsonSerializer.Serialize(new { rows = rows.Select(r => r.Where(kv => kv.Key != "new_confirmed").ToDictionary()) })), "US_FL", default));
+        var missing = await Predict("US_MI", JsonSerializer.Serialize(new { rows = rows.Select(r => r.Where(kv => kv.Key != "new_confirmed").ToDictionary()) }));
         Assert.Equal(400, missing.Status);
-        Assert.Contains("new_confirmed", missing.Body);
-        var export = await api.Export(ApiHost.Request("GET", "/api/models/US_FL/student.safetensors"), "US_FL", "safetensors", default);
+        Assert.Equal(noColumn.Body, missing.Body);
+        var export = await api.Export(ApiHost.Request("GET", "/api/models/US_MI/student.safetensors"), "US_MI", "safetensors", default);
         Assert.IsType<Microsoft.AspNetCore.Mvc.FileContentResult>(export);
-        var sidecar = ApiHost.Read(await api.Export(ApiHost.Request("GET", "/api/models/US_FL/student.json"), "US_FL", "json", default));
+        var sidecar = ApiHost.Read(await api.Export(ApiHost.Request("GET", "/api/models/US_MI/student.json"), "US_MI", "json", default));
         Assert.Contains("new_hospitalized_patients", sidecar.Body);
         Assert.Equal(404, ApiHost.Read(await api.Get(ApiHost.Request("GET", "/api/models/US_CA"), "US_CA", default)).Status);
 
-        // A newer version in the same folder is new data: one more run, decided against the champion.
+        // A newer version in the same folder is new data: one more run, refused again (no champion to compare with).
         await store.WriteAsync("datasets/US_FL/2021-02-09.csv", UsFl(dropLastRows: 3));
         var second = await watcher.CheckOneAsync(durable.Client, entry);
         Assert.Equal("started", second.Action);
         var secondDecision = (await Finished(second.InstanceId!)).ReadOutputAs<ChampionDecision>()!;
-        Assert.Equal(decision.RunId, secondDecision.PreviousChampion);
-        Assert.Contains(secondDecision.Outcome, new[] { "champion", "challenger" });
+        Assert.Null(secondDecision.PreviousChampion);
+        Assert.Equal("baseline", secondDecision.Outcome);
         Assert.Equal(2, (await new ChampionRegistry(store).HistoryAsync("US_FL")).Count);
     }
 
@@ -179,7 +241,7 @@ public class RetrainingTests : IAsyncLifetime
         Assert.Equal(first.InstanceId, retraining.InstanceId);
         var done = await Finished(first.InstanceId!);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
-        Assert.Equal("champion", done.ReadOutputAs<ChampionDecision>()!.Outcome);
+        Assert.Equal("baseline", done.ReadOutputAs<ChampionDecision>()!.Outcome); // untrained: worse than persistence
         // The retraining and the experiment it ran as a sub-orchestration.
         var afterFirst = (await Instances()).Select(i => i.InstanceId).Order().ToList();
         Assert.Equal(new[] { first.InstanceId!, done.ReadOutputAs<ChampionDecision>()!.RunId }.Order(), afterFirst);
@@ -217,7 +279,7 @@ public class RetrainingTests : IAsyncLifetime
         Assert.Equal(first.InstanceId, retry.InstanceId);
         var done = await Finished(retry.InstanceId!);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
-        Assert.Equal("champion", done.ReadOutputAs<ChampionDecision>()!.Outcome);
+        Assert.Equal("baseline", done.ReadOutputAs<ChampionDecision>()!.Outcome); // untrained: worse than persistence
     }
 
     [Fact]

@@ -46,3 +46,32 @@ public sealed class TempDir : IDisposable
     public string Path { get; } = Directory.CreateTempSubdirectory("distillery-test-").FullName;
     public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
 }
+
+/// <summary>Edits of a run's results.json, as the champion tests vary real runs.</summary>
+public static class ResultsEdits
+{
+    /// <summary>The results with the student's MASE (and optionally relative WIS) against the truth replaced.</summary>
+    public static RunResults WithStudentSkill(this RunResults results, double mase, double? relativeWis = null)
+    {
+        var student = results.TruthOf(ModelKind.Student);
+        return results with
+        {
+            Truth = new Dictionary<string, TruthSummary>(results.Truth)
+            {
+                [ModelKind.Student.Name()] = student with
+                {
+                    Mase = new MeanSem(mase, student.Mase.Sem),
+                    RelativeWis = relativeWis is { } wis ? new MeanSem(wis, 0) : null,
+                },
+            },
+        };
+    }
+
+    /// <summary>Rewrites runs/{runId}/results.json with the student's MASE set to <paramref name="mase"/>.</summary>
+    public static async Task SetStudentMaseAsync(this IArtifactStore store, string runId, double mase, double? relativeWis = null)
+    {
+        var path = new RunLayout(runId).Results;
+        var results = await store.ReadJsonAsync<RunResults>(path) ?? throw new InvalidOperationException($"no {path}");
+        await store.WriteJsonAsync(path, results.WithStudentSkill(mase, relativeWis));
+    }
+}

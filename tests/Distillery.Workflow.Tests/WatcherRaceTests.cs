@@ -17,6 +17,7 @@ public class WatcherRaceTests
         using var dir = new TempDir();
         var steps = TinyRun.Steps(dir.Path);
         await TinyRun.RunStepsAsync(steps, "champ", TinyRun.Settings(epochs: 0));
+        await steps.Store.SetStudentMaseAsync("champ", 0.9); // beats persistence, so it can be champion
         var csv = await File.ReadAllBytesAsync(RepoPaths.UsFl);
         var fingerprint = Fingerprints.Of(csv);
 

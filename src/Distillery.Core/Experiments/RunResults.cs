@@ -22,7 +22,12 @@ public sealed record DatasetSummary(string Source, string Target, int Rows, int 
 public sealed record MeanSem(double Mean, double Sem);
 
 /// <summary>Mean ± SEM over folds of the metrics against the truth.</summary>
-public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSem Mase, double[] MaeByHorizon);
+public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSem Mase, double[] MaeByHorizon)
+{
+    /// <summary>Mean WIS over persistence's on the same windows, when scored (not written otherwise: results.json unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeanSem? RelativeWis { get; init; }
+}
 
 /// <summary>One student size of a sweep: its parameters and accuracy against the truth over the folds.</summary>
 public sealed record SweepPoint(string Name, int Hidden, int Layers, long Parameters, TruthSummary Truth)

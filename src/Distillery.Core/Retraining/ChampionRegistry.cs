@@ -5,13 +5,27 @@ using Distillery.Storage;
 
 namespace Distillery.Retraining;
 
-/// <summary>The model a location serves, and what it was trained on.</summary>
+/// <summary>A run's student as a champion or challenger, what it was trained on, and its skill against persistence
+/// (null in records written before the baseline gate).</summary>
 public sealed record ChampionRecord(string RunId, string Fingerprint, string DatasetPath, double StudentTestMse,
-    double StudentTestMseSem, int Windows, DateTime DecidedUtc);
+    double StudentTestMseSem, int Windows, DateTime DecidedUtc, Skill? Skill = null);
 
-/// <summary>One decision about a finished retraining run, with the numbers it was based on.</summary>
+/// <summary>One decision about a finished retraining run, with the numbers it was based on (<see cref="Skill"/>: the
+/// candidate's; null in decisions made before the baseline gate).</summary>
 public sealed record ChampionDecision(string Location, string RunId, string Fingerprint, string Outcome, string Reason,
-    double StudentTestMse, double? ChampionTestMse, double Tolerance, string? PreviousChampion, DateTime DecidedUtc);
+    double StudentTestMse, double? ChampionTestMse, double Tolerance, string? PreviousChampion, DateTime DecidedUtc,
+    Skill? Skill = null);
+
+/// <summary>What a decision made of its run.</summary>
+public static class DecisionOutcome
+{
+    /// <summary>Served from now on.</summary>
+    public const string Champion = "champion";
+    /// <summary>Beats persistence but not the champion: kept as the challenger.</summary>
+    public const string Challenger = "challenger";
+    /// <summary>Does not beat persistence: kept as the challenger; the champion stays, or persistence is served.</summary>
+    public const string Baseline = "baseline";
+}
 
 /// <summary>state/{location}.json: the champion, the latest challenger, and what the watcher last saw of each source.</summary>
 public sealed record LocationState
@@ -29,9 +43,11 @@ public sealed record LocationState
 public sealed record SourceSeen(string Fingerprint, string DatasetPath, string? ETag, DateTimeOffset? LastModified, DateTime SeenUtc);
 
 /// <summary>
-/// Champion / challenger bookkeeping in the artifact store. A finished run's distilled student becomes the champion
-/// when its test MSE against the truth (per window, mean over folds) is no worse than the champion's by more than a
-/// relative tolerance; otherwise it is kept as the challenger. Every decision is appended to the location's history.
+/// Champion / challenger bookkeeping in the artifact store. A finished run's distilled student may become champion only
+/// if it beats persistence on the run's held-out folds (<see cref="BaselineGate"/>); then it does when its test MSE
+/// against the truth (per window, mean over folds) is no worse than the champion's by more than a relative tolerance.
+/// Otherwise it is kept as the challenger. With no champion, the location serves persistence. Every decision is
+/// appended to the location's history.
 /// </summary>
 public sealed class ChampionRegistry(IArtifactStore store)
 {
@@ -89,6 +105,7 @@ public sealed class ChampionRegistry(IArtifactStore store)
         var results = await store.ReadJsonAsync<RunResults>(new RunLayout(runId).Results, ct)
                       ?? throw new InvalidOperationException($"run {runId} has no results.json");
         var candidate = Candidate(results, runId, fingerprint, datasetPath, nowUtc);
+        var legacy = await LegacyChampionAsync(location, ct);
         ChampionDecision? decision = null;
         await UpdateAsync(location, state =>
         {
@@ -97,38 +114,57 @@ public sealed class ChampionRegistry(IArtifactStore store)
                 decision = made; // saved by an earlier attempt
                 return null;
             }
-            decision = Decide(state.Champion, candidate, location, fingerprint, tolerance, nowUtc);
+            // A champion recorded before the gate is judged by the gate now, from its own results.
+            var champion = state.Champion is { Skill: null } old && old.RunId == legacy?.RunId ? legacy : state.Champion;
+            if (champion is { Skill: not null } && !BaselineGate.BeatsPersistence(champion.Skill)) champion = null;
+            decision = Decide(state.Champion, champion, candidate, location, fingerprint, tolerance, nowUtc);
             var recent = state.RecentDecisions.Append(decision).TakeLast(RecentDecisionsKept).ToList();
-            return decision.Outcome == "champion"
+            return decision.Outcome == DecisionOutcome.Champion
                 ? state with { Champion = candidate, RecentDecisions = recent }
-                : state with { Challenger = candidate, RecentDecisions = recent };
+                : state with { Champion = champion, Challenger = candidate, RecentDecisions = recent };
         }, ct);
         // State first (atomically with the decision), then the history entry.
         await store.WriteJsonAsync(historyPath, decision!, ct);
         return decision!;
     }
 
-    private static ChampionDecision Decide(ChampionRecord? champion, ChampionRecord candidate, string location, string fingerprint,
-        double tolerance, DateTime nowUtc)
+    /// <summary>The stored champion with its skill read from its results, if it was recorded without one.</summary>
+    private async Task<ChampionRecord?> LegacyChampionAsync(string location, CancellationToken ct)
     {
-        string outcome, reason;
-        if (champion is null)
-            (outcome, reason) = ("champion", "first run for this location");
-        else if (candidate.StudentTestMse <= champion.StudentTestMse * (1 + tolerance))
-            (outcome, reason) = ("champion", $"test MSE {candidate.StudentTestMse:G4} ≤ champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
-        else
-            (outcome, reason) = ("challenger", $"test MSE {candidate.StudentTestMse:G4} > champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
-        return new ChampionDecision(location, candidate.RunId, fingerprint, outcome, reason, candidate.StudentTestMse,
-            champion?.StudentTestMse, tolerance, champion?.RunId, nowUtc);
+        if ((await GetAsync(location, ct)).Champion is not { Skill: null } old) return null;
+        var results = await store.ReadJsonAsync<RunResults>(new RunLayout(old.RunId).Results, ct);
+        return results is null ? null : old with { Skill = Skill.Of(results, ModelKind.Student) };
     }
 
-    /// <summary>The distilled student's final test loss against the truth, per test window, over the folds.</summary>
+    /// <param name="stored">The champion as stored.</param>
+    /// <param name="champion">The stored champion if it beats persistence (or its skill is unknown), else null.</param>
+    private static ChampionDecision Decide(ChampionRecord? stored, ChampionRecord? champion, ChampionRecord candidate, string location,
+        string fingerprint, double tolerance, DateTime nowUtc)
+    {
+        string outcome, reason;
+        if (BaselineGate.Refusal(ModelKind.Student.Name(), candidate.Skill) is { } refusal)
+            (outcome, reason) = (DecisionOutcome.Baseline, champion is not null
+                ? $"{refusal}; the champion {champion.RunId} stays"
+                : stored is not null
+                    ? $"{refusal}; the champion {stored.RunId} does not beat persistence either: the location serves persistence"
+                    : $"{refusal}; the location serves persistence");
+        else if (champion is null)
+            (outcome, reason) = (DecisionOutcome.Champion, stored is null ? "first run for this location" : $"the champion {stored.RunId} does not beat persistence");
+        else if (candidate.StudentTestMse <= champion.StudentTestMse * (1 + tolerance))
+            (outcome, reason) = (DecisionOutcome.Champion, $"test MSE {candidate.StudentTestMse:G4} ≤ champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
+        else
+            (outcome, reason) = (DecisionOutcome.Challenger, $"test MSE {candidate.StudentTestMse:G4} > champion {champion.StudentTestMse:G4} × (1 + {tolerance})");
+        return new ChampionDecision(location, candidate.RunId, fingerprint, outcome, reason, candidate.StudentTestMse,
+            stored?.StudentTestMse, tolerance, stored?.RunId, nowUtc, candidate.Skill);
+    }
+
+    /// <summary>The distilled student's final test loss against the truth, per test window, over the folds, and its skill.</summary>
     public static ChampionRecord Candidate(RunResults results, string runId, string fingerprint, string datasetPath, DateTime nowUtc)
     {
         var perWindow = results.Folds
             .Select(f => f[ModelKind.Student].Final(f[ModelKind.Student].TestVsTruth!) / f.TestIndices.Length)
             .ToList();
         return new ChampionRecord(runId, fingerprint, datasetPath, Statistics.Mean(perWindow), Statistics.Sem(perWindow),
-            results.Dataset.Windows, nowUtc);
+            results.Dataset.Windows, nowUtc, Skill.Of(results, ModelKind.Student));
     }
 }

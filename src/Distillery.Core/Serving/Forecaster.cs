@@ -3,6 +3,7 @@ using System.Text.Json;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Models;
+using Distillery.Retraining;
 using Distillery.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,8 +28,10 @@ public sealed class Forecaster : IDisposable
     private readonly object gate = new();
     private bool disposed;
 
-    private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization, nn.Module<Tensor, Tensor> model)
+    private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization, nn.Module<Tensor, Tensor> model,
+        Skill? skill)
     {
+        Skill = skill;
         this.normalization = normalization;
         RunId = runId;
         Kind = kind;
@@ -51,6 +54,8 @@ public sealed class Forecaster : IDisposable
     public int InputDays => meta.InputDays;
     public int OutputDays => meta.OutputDays;
     public string Target => meta.Target;
+    /// <summary>The model's measured skill against persistence on its run's held-out folds (null: not in its results).</summary>
+    public Skill? Skill { get; }
 
     /// <summary>The models a run serves: its champion fold's distilled student, and its best teacher.</summary>
     public static IReadOnlyList<ModelKind> ServedKinds { get; } = [ModelKind.Student, ModelKind.Teacher];
@@ -80,8 +85,18 @@ public sealed class Forecaster : IDisposable
     /// <summary>Loads results.json, dataset.json (not the matrix) and the chosen fold's weights of a finished run.</summary>
     public static async Task<Forecaster> LoadAsync(IArtifactStore store, string runId, ModelKind kind, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(store);
         if (!ServedKinds.Contains(kind)) throw new InvalidInputException($"model must be {ServedNames}");
+        var (layout, results, fold, meta) = await LoadMetaAsync(store, runId, kind, ct);
+        var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
+                      ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
+        return Create(layout.RunId, kind, fold, meta, results, weights);
+    }
+
+    /// <summary>A finished run's results and the dataset.json its <paramref name="kind"/> was trained with (its served fold's).</summary>
+    public static async Task<(RunLayout Layout, RunResults Results, int Fold, DatasetArtifact Meta)> LoadMetaAsync(
+        IArtifactStore store, string runId, ModelKind kind, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
         var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
@@ -90,20 +105,17 @@ public sealed class Forecaster : IDisposable
         var datasetPath = layout.DatasetJsonOf(results.EvaluationProtocol, fold);
         var meta = await store.ReadIntactJsonAsync<DatasetArtifact>(datasetPath, ct)
                    ?? throw new InvalidOperationException($"run '{runId}' has results but no {datasetPath}");
-        var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
-                      ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
-        return Create(layout.RunId, kind, fold, meta, results.Settings.WindowNormalization, results.Settings.ShapeFor(meta), weights);
+        return (layout, results, fold, meta);
     }
 
-    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization,
-        ModelShape shape, byte[] weights)
+    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, RunResults results, byte[] weights)
     {
-        var module = ModelFactory.Create(kind, shape);
+        var module = ModelFactory.Create(kind, results.Settings.ShapeFor(meta));
         try
         {
             ModelSerializer.Load(module, weights);
             module.eval();
-            return new Forecaster(runId, kind, fold, meta, normalization, module);
+            return new Forecaster(runId, kind, fold, meta, results.Settings.WindowNormalization, module, Skill.Of(results, kind));
         }
         catch
         {
@@ -122,7 +134,7 @@ public sealed class Forecaster : IDisposable
     {
         ArgumentNullException.ThrowIfNull(rows);
         ObjectDisposedException.ThrowIf(disposed, this);
-        var (input, lastDate) = Input(rows);
+        var (input, _, lastDate) = Input(meta, scaler, rows);
         double[] scaled;
         lock (gate)
         {
@@ -136,14 +148,29 @@ public sealed class Forecaster : IDisposable
         var days = new ForecastDay[scaled.Length];
         for (var d = 0; d < days.Length; d++)
             days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
-        return new Forecast(Kind.Name(), RunId, Fold, days);
+        return new Forecast(Kind.Name(), RunId, Fold, days, Skill);
     }
 
-    /// <summary>The scaled input rows [InputDays × features] (row-major) and the last input date.</summary>
-    private (double[] Input, DateOnly LastDate) Input(IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    /// <summary>
+    /// The persistence forecast from the same rows a model of <paramref name="meta"/> would take (validated the same
+    /// way, with the same messages): the last input day's target, raw, for each of the <c>OutputDays</c> days after it.
+    /// </summary>
+    public static IReadOnlyList<ForecastDay> Persistence(DatasetArtifact meta, IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
     {
-        if (rows.Count < InputDays)
-            throw new InvalidInputException($"needs the last {InputDays} days of input, got {rows.Count} rows");
+        ArgumentNullException.ThrowIfNull(meta);
+        ArgumentNullException.ThrowIfNull(rows);
+        var (_, lastTarget, lastDate) = Input(meta, new MinMaxScaler(meta.Min, meta.Max), rows);
+        return Enumerable.Range(1, meta.OutputDays)
+            .Select(d => new ForecastDay(Day(lastDate.AddDays(d)), lastTarget))
+            .ToList();
+    }
+
+    /// <summary>The scaled input rows [InputDays × features] (row-major), the last day's raw target and the last input date.</summary>
+    private static (double[] Input, double LastTarget, DateOnly LastDate) Input(DatasetArtifact meta, MinMaxScaler scaler,
+        IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    {
+        if (rows.Count < meta.InputDays)
+            throw new InvalidInputException($"needs the last {meta.InputDays} days of input, got {rows.Count} rows");
 
         var dates = new DateOnly[rows.Count];
         var bad = new List<string>();
@@ -163,28 +190,30 @@ public sealed class Forecaster : IDisposable
         if (duplicates.Count > 0)
             throw new InvalidInputException($"duplicate date{(duplicates.Count > 1 ? "s" : "")}: {List(duplicates)}");
 
-        var used = Enumerable.Range(0, rows.Count).OrderBy(i => dates[i]).TakeLast(InputDays).ToArray();
+        var used = Enumerable.Range(0, rows.Count).OrderBy(i => dates[i]).TakeLast(meta.InputDays).ToArray();
 
-        var missing = Features.Where(f => used.Any(i => !rows[i].ContainsKey(f))).ToList();
+        var missing = meta.Features.Where(f => used.Any(i => !rows[i].ContainsKey(f))).ToList();
         if (missing.Count > 0)
             throw new InvalidInputException($"missing {missing.Count} feature column{(missing.Count > 1 ? "s" : "")}: {List(missing)}");
 
-        var features = Features.Count;
-        var input = new double[InputDays * features];
+        var features = meta.Features.Count;
+        var input = new double[meta.InputDays * features];
+        var lastTarget = 0.0;
         for (var d = 0; d < used.Length; d++)
         {
             var row = rows[used[d]];
             for (var j = 0; j < features; j++)
             {
-                var cell = row[Features[j]] ?? "";
+                var cell = row[meta.Features[j]] ?? "";
                 if (!NumericCell.TryParse(cell, out var raw))
-                    throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
+                    throw new InvalidInputException($"column '{meta.Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a number");
                 if (!double.IsFinite(raw))
-                    throw new InvalidInputException($"column '{Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
-                input[d * features + j] = scaler.Transform(j, j == meta.TargetIndex ? meta.Transform.ForwardChecked(raw, Features[j], Day(dates[used[d]])) : raw);
+                    throw new InvalidInputException($"column '{meta.Features[j]}' on {Day(dates[used[d]])}: value '{Shorten(cell)}' is not a finite number");
+                input[d * features + j] = scaler.Transform(j, j == meta.TargetIndex ? meta.Transform.ForwardChecked(raw, meta.Features[j], Day(dates[used[d]])) : raw);
+                if (j == meta.TargetIndex) lastTarget = raw;
             }
         }
-        return (input, dates[used[^1]]);
+        return (input, lastTarget, dates[used[^1]]);
     }
 
     /// <summary>Rows of a CSV (header with a <c>date</c> column) as column name → cell.</summary>

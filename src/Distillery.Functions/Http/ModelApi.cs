@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Distillery.Data;
+using Distillery.Experiments;
 using Distillery.Models;
 using Distillery.Retraining;
 using Distillery.Serving;
@@ -13,8 +14,8 @@ namespace Distillery.Functions.Http;
 
 /// <summary>
 /// GET /api/models/{location}: the champion; POST /api/models/{location}/predict: a forecast from the last input
-/// days; GET /api/models/{location}/student.safetensors and student.json: the champion student's weights and its
-/// feature list and scaling.
+/// days (persistence when no run's student beat it); GET /api/models/{location}/student.safetensors and student.json:
+/// the champion student's weights and its feature list and scaling.
 /// </summary>
 public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> options, ForecasterCache cache)
 {
@@ -25,10 +26,11 @@ public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> o
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{location}")] HttpRequest request,
         string location, CancellationToken ct)
     {
-        var (state, error) = await ChampionOf(location, ct);
+        var (state, error) = await DecidedOf(location, ct);
         if (error is not null) return error;
         var history = await new ChampionRegistry(store).HistoryAsync(location, ct);
-        return ApiResults.Json(200, new { location, champion = state!.Champion, challenger = state.Challenger, history });
+        var served = state!.Champion is null ? Evaluation.PersistenceName : ModelKind.Student.Name();
+        return ApiResults.Json(200, new { location, served, champion = state.Champion, challenger = state.Challenger, history });
     }
 
     [Function("Predict")]
@@ -44,12 +46,13 @@ public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> o
         // The size limit first: an oversized body is refused before any storage is touched.
         var (body, tooLarge) = await RequestBody.ReadAsync(request, options.MaxJsonBytes * 16, ct);
         if (tooLarge) return ApiResults.Problem(413, "Body too large", $"the body exceeds the {options.MaxJsonBytes * 16} byte limit");
-        var (state, error) = await ChampionOf(location, ct);
+        var (state, error) = await DecidedOf(location, ct);
         if (error is not null) return error;
         try
         {
             var rows = IsCsv(request) ? Forecaster.RowsFromCsv(new MemoryStream(body), body.Length + 1) : RowsFromJson(body);
-            using var lease = await cache.RentAsync(state!.Champion!.RunId, model, ct);
+            if (state!.Champion is null) return await PersistenceAsync(state, rows, ct);
+            using var lease = await cache.RentAsync(state.Champion.RunId, model, ct);
             return ApiResults.Json(200, lease.Forecaster.Predict(rows));
         }
         catch (InvalidInputException e)
@@ -72,11 +75,38 @@ public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> o
             : ApiResults.Json(200, sidecar);
     }
 
+    /// <summary>No run's student beat persistence: persistence, shaped by the latest candidate's data, with its
+    /// scores and why it was not promoted.</summary>
+    private async Task<IActionResult> PersistenceAsync(LocationState state, IReadOnlyList<IReadOnlyDictionary<string, string>> rows,
+        CancellationToken ct)
+    {
+        var candidate = state.Challenger!; // a decided location without a champion has one (DecidedOf)
+        var (_, _, _, meta) = await Forecaster.LoadMetaAsync(store, candidate.RunId, ModelKind.Student, ct);
+        var forecast = Forecaster.Persistence(meta, rows);
+        var decision = state.RecentDecisions.LastOrDefault(d => d.RunId == candidate.RunId);
+        return ApiResults.Json(200, new
+        {
+            model = Evaluation.PersistenceName,
+            forecast,
+            reason = decision?.Reason ?? "no run's student beats persistence",
+            candidate = new { runId = candidate.RunId, outcome = decision?.Outcome, skill = candidate.Skill },
+        });
+    }
+
     private async Task<(LocationState? State, IActionResult? Error)> ChampionOf(string location, CancellationToken ct)
+    {
+        var (state, error) = await DecidedOf(location, ct);
+        return error is not null || state!.Champion is not null
+            ? (state, error)
+            : (null, ApiResults.NotFound($"location '{location}' has no champion model: no run's student beat persistence, which it serves"));
+    }
+
+    /// <summary>The location's state once a run was decided (a champion, or a candidate refused for persistence); 404 before.</summary>
+    private async Task<(LocationState? State, IActionResult? Error)> DecidedOf(string location, CancellationToken ct)
     {
         if (!DataSpec.IsLocationKey(location)) return (null, ApiResults.BadRequest($"'{location}' is not a location key such as US_FL"));
         var state = await new ChampionRegistry(store).GetAsync(location, ct);
-        return state.Champion is null
+        return state.Champion is null && state.Challenger is null
             ? (null, ApiResults.NotFound($"location '{location}' has no champion model yet"))
             : (state, null);
     }

@@ -15,15 +15,16 @@ public class ChampionRaceTests
     {
         var steps = TinyRun.Steps(dir.Path);
         await TinyRun.RunStepsAsync(steps, "base", TinyRun.Settings(epochs: 0));
+        await steps.Store.SetStudentMaseAsync("base", 0.9); // beats persistence: the gate lets it be decided on MSE
         return (steps.Store, (await steps.Store.ReadJsonAsync<RunResults>(new RunLayout("base").Results))!);
     }
 
     private static Task Variant(IArtifactStore store, RunResults real, string runId, double factor) =>
-        store.WriteJsonAsync(new RunLayout(runId).Results, real with
+        store.WriteJsonAsync(new RunLayout(runId).Results, (real with
         {
             RunId = runId,
             Folds = real.Folds.Select(f => f.With(ModelKind.Student, f[ModelKind.Student] with { TestVsTruth = f[ModelKind.Student].TestVsTruth!.Select(v => v * factor).ToArray() })).ToList(),
-        });
+        }).WithStudentSkill(0.9));
 
     [Fact]
     public async Task Concurrent_decisions_see_each_other_as_if_made_one_after_another()

@@ -157,7 +157,10 @@ public class ForecasterTests(ServingRunFixture run)
         var forecast = forecaster.Predict(run.Last(10));
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(forecast, ArtifactStoreJson.Options));
         var root = json.RootElement;
-        Assert.Equal(["model", "runId", "fold", "forecast"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["model", "runId", "fold", "forecast", "skill"], root.EnumerateObject().Select(p => p.Name));
+        var skill = root.GetProperty("skill");
+        Assert.Equal(run.Results.TruthOf(ModelKind.Student).Mase.Mean, skill.GetProperty("mase").GetDouble());
+        Assert.Equal(run.Results.Protocol, skill.GetProperty("protocol").GetString());
         Assert.Equal("student", root.GetProperty("model").GetString());
         Assert.Equal(forecaster.Fold, root.GetProperty("fold").GetInt32());
         var days = root.GetProperty("forecast").EnumerateArray().ToList();
@@ -223,5 +226,37 @@ public class ForecasterTests(ServingRunFixture run)
         Assert.All(results, r => Assert.Equal(expected, r));
         forecaster.Dispose();
         Assert.Throws<ObjectDisposedException>(() => forecaster.Predict(run.Last(10)));
+    }
+
+    [Fact]
+    public void Persistence_repeats_the_last_days_target_after_the_last_input_date()
+    {
+        // Shuffled, with an earlier extra day: the last day by date counts, not the last row.
+        var rows = With(run.Last(11), (i, r) => { if (i == 10) r[run.Meta.Target] = "123.5"; }).AsEnumerable().Reverse().ToList();
+        var days = Forecaster.Persistence(run.Meta, rows);
+        Assert.Equal(ExpectedDates, days.Select(d => d.Date));
+        Assert.All(days, d => Assert.Equal(123.5, d.Value));
+        // US_FL's last day has no target yet: an empty cell is 0, as in the cleaning and the evaluated persistence.
+        Assert.All(Forecaster.Persistence(run.Meta, run.Last(10)), d => Assert.Equal(0, d.Value));
+        Assert.Equal(run.Meta.OutputDays, days.Count);
+    }
+
+    [Fact]
+    public async Task Persistence_refuses_bad_rows_with_the_models_messages()
+    {
+        using var forecaster = await Load(ModelKind.Student);
+        var last = run.Last(10);
+        var bad = new[]
+        {
+            last.Take(9).ToList(),
+            With(last, (_, r) => r.Remove("new_confirmed")),
+            With(last, (i, r) => { if (i == 4) r["new_confirmed"] = "12x"; }),
+            With(last, (i, r) => { if (i == 9) r["new_hospitalized_patients"] = "NaN"; }),
+            With(last, (i, r) => { if (i == 2) r["date"] = "2021/02/01"; }),
+            With(last, (i, r) => { if (i == 5) r["date"] = "2021-01-31"; }),
+        };
+        foreach (var rows in bad)
+            Assert.Equal(Assert.Throws<InvalidInputException>(() => forecaster.Predict(rows)).Message,
+                Assert.Throws<InvalidInputException>(() => Forecaster.Persistence(run.Meta, rows)).Message);
     }
 }
