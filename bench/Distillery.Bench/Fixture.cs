@@ -28,7 +28,7 @@ public sealed class Fixture : IDisposable
             .Select((test, i) => new FoldSplit(i + 1, KFold.TrainIndices(n, test), test)).ToArray();
         var meta = DatasetArtifact.From(data, s.InputDays, s.OutputDays, folds);
         var matrix = data.Scaled.SelectMany(r => r).ToArray();
-        return new Fixture(meta, new WindowTensors(meta, matrix));
+        return new Fixture(meta, new WindowTensors(meta, matrix, s.WindowNormalization));
     }
 
     public FoldTensors Fold(int fold, Tensor? targets = null)
