@@ -55,20 +55,30 @@ public static class Evaluation
 
     public const string PersistenceName = "persistence", InputMeanName = "inputMean";
 
+    /// <summary>The Forecast Hub's probabilistic baseline; present only when the run has a validation block to calibrate
+    /// the models' quantiles on (so not in <see cref="BaselineNames"/>, which every run has).</summary>
+    public const string HubName = "hub";
+
     /// <summary>The naive forecasts every model is compared with, in report order.</summary>
     public static IReadOnlyList<string> BaselineNames { get; } = [PersistenceName, InputMeanName];
 
-    /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>.</summary>
-    public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows)
+    /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>; with
+    /// <paramref name="hubTrainWindows"/> (the fold's training windows, given only when a validation block exists) also
+    /// the Hub baseline under <see cref="HubName"/>, fitted on their rows.</summary>
+    public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows,
+        IReadOnlyList<int>? hubTrainWindows = null)
     {
         var truth = Truth(meta, matrix, windows);
         var persistence = Persistence(meta, matrix, windows);
         var persistenceMae = MaeOf(persistence, truth, meta);
-        return new Dictionary<string, TruthMetrics>
+        var baselines = new Dictionary<string, TruthMetrics>
         {
             [PersistenceName] = Compute(persistence, truth, meta, persistenceMae),
             [InputMeanName] = Compute(InputMean(meta, matrix, windows), truth, meta, persistenceMae),
         };
+        if (hubTrainWindows is not null)
+            baselines[HubName] = ProbabilisticEvaluation.HubMetrics(baselines[PersistenceName], meta, matrix, hubTrainWindows, windows);
+        return baselines;
     }
 
     private static double Target(DatasetArtifact meta, double[] matrix, int row) => matrix[row * meta.Features.Count + meta.TargetIndex];

@@ -24,9 +24,19 @@ public sealed record MeanSem(double Mean, double Sem);
 /// <summary>Mean ± SEM over folds of the metrics against the truth.</summary>
 public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSem Mase, double[] MaeByHorizon)
 {
-    /// <summary>Mean WIS over persistence's on the same windows, when scored (not written otherwise: results.json unchanged).</summary>
+    /// <summary>Mean WIS over the Hub baseline's on the same windows, when scored (not written otherwise: results.json unchanged).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MeanSem? RelativeWis { get; init; }
+
+    /// <summary>WIS in patients/day, when every fold was scored (see <see cref="TruthMetrics.Wis"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeanSem? Wis { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeanSem? Coverage50 { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeanSem? Coverage95 { get; init; }
 }
 
 /// <summary>One student size of a sweep: its parameters and accuracy against the truth over the folds.</summary>
@@ -88,7 +98,7 @@ public sealed record RunResults
             var models = new Dictionary<ModelKind, Curves>();
             foreach (var kind in ModelKinds.All) models[kind] = CurvesOf(await Outcome(kind, split.Fold));
             folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices, models,
-                Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices), sweep.Count > 0 ? sweep : null));
+                Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices, settings.EarlyStoppingFraction is null ? null : split.TrainIndices), sweep.Count > 0 ? sweep : null));
         }
 
         ModelSummary Losses(ModelKind kind)
@@ -101,6 +111,8 @@ public sealed record RunResults
         var truth = new Dictionary<string, TruthSummary>();
         foreach (var kind in ModelKinds.All) truth[kind.Name()] = Summarize(folds.Select(f => f[kind].Truth!));
         foreach (var baseline in Evaluation.BaselineNames) truth[baseline] = Summarize(folds.Select(f => f.Baselines![baseline]));
+        if (folds.All(f => f.Baselines!.ContainsKey(Evaluation.HubName)))
+            truth[Evaluation.HubName] = Summarize(folds.Select(f => f.Baselines![Evaluation.HubName]));
         var shape = settings.ShapeFor(meta);
         var sweepPoints = settings.StudentHidden.Distinct().Select(h => new SweepPoint(
                 h == settings.StudentHidden[0] ? ModelKind.Student.Name() : $"{ModelKind.Student.Name()}-h{h}", h, settings.StudentLayers,
@@ -151,8 +163,14 @@ public sealed record RunResults
             var values = all.Select(pick).ToList();
             return new MeanSem(Statistics.Mean(values), Statistics.Sem(values));
         }
+        // A probabilistic score is summarised only when every fold has it: a mean over some folds would mislead.
+        MeanSem? Optional(Func<TruthMetrics, double?> pick) => all.All(m => pick(m) is not null) ? Of(m => pick(m)!.Value) : null;
         var horizons = all[0].MaeByHorizon.Length;
         return new TruthSummary(Of(m => m.Mse), Of(m => m.Mae), Of(m => m.Rmse), Of(m => m.Mase),
-            Enumerable.Range(0, horizons).Select(d => all.Average(m => m.MaeByHorizon[d])).ToArray());
+            Enumerable.Range(0, horizons).Select(d => all.Average(m => m.MaeByHorizon[d])).ToArray())
+        {
+            Wis = Optional(m => m.Wis), RelativeWis = Optional(m => m.RelativeWis),
+            Coverage50 = Optional(m => m.Coverage50), Coverage95 = Optional(m => m.Coverage95),
+        };
     }
 }

@@ -95,21 +95,35 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
             { EarlyStoppingPatience = settings.EarlyStoppingPatience };
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
-        var truth = EvaluateOnTest(model, windows, normalization, meta, matrix, split);
+        var truth = EvaluateOnTest(model, windows, normalization, meta, matrix, split, validationWindows);
         return new Trained(curves, ModelSerializer.Save(model), ModelSerializer.SaveSafetensors(model), truth, ModelFactory.ParameterCount(model));
     }
 
-    /// <summary>Accuracy of the final model against the true targets of the fold's test windows.</summary>
+    /// <summary>Accuracy of the final model against the true targets of the fold's test windows; with
+    /// <paramref name="validationWindows"/> (early stopping's block) also its probabilistic scores, calibrated on them.</summary>
     internal static TruthMetrics EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, WindowNormalization normalization,
-        DatasetArtifact meta, double[] matrix, FoldSplit split)
+        DatasetArtifact meta, double[] matrix, FoldSplit split, IReadOnlyList<int>? validationWindows = null)
     {
         using var scope = NewDisposeScope();
-        using var index = tensor(split.TestIndices.Select(i => (long)i).ToArray());
-        var predicted = Trainer.Predict(model, windows.Inputs.index_select(0, index));
-        var forecast = normalization.Forecasts(predicted, meta, matrix, split.TestIndices);
+        var forecast = Forecast(model, windows, normalization, meta, matrix, split.TestIndices);
         var truth = Evaluation.Truth(meta, matrix, split.TestIndices);
         var persistenceMae = Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, split.TestIndices), truth, meta);
-        return Evaluation.Compute(forecast, truth, meta, persistenceMae);
+        var metrics = Evaluation.Compute(forecast, truth, meta, persistenceMae);
+        if (validationWindows is null) return metrics;
+        // The validation forecasts go through the same path as the test ones, so residuals and forecasts agree.
+        var validation = Forecast(model, windows, normalization, meta, matrix, validationWindows);
+        return ProbabilisticEvaluation.WithModelScores(metrics, meta, matrix, validation, validationWindows, forecast, split.TestIndices,
+            split.TrainIndices);
+    }
+
+    /// <summary>Scaled forecasts [window][day] of the model for the chosen windows.</summary>
+    private static double[][] Forecast(nn.Module<Tensor, Tensor> model, WindowTensors windows, WindowNormalization normalization,
+        DatasetArtifact meta, double[] matrix, IReadOnlyList<int> indices)
+    {
+        using var scope = NewDisposeScope();
+        using var index = tensor(indices.Select(i => (long)i).ToArray());
+        var predicted = Trainer.Predict(model, windows.Inputs.index_select(0, index));
+        return normalization.Forecasts(predicted, meta, matrix, indices);
     }
 
     /// <summary>One seed per (run seed, architecture, fold): numbers do not depend on execution order or parallelism.</summary>
