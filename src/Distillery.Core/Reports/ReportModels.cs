@@ -26,6 +26,7 @@ internal static class ReportModels
         {
             Evaluation.PersistenceName => "Persistence",
             Evaluation.InputMeanName => "Input mean",
+            Evaluation.HubName => "Hub baseline",
             _ => model,
         };
 }

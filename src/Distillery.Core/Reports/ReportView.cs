@@ -26,6 +26,11 @@ public sealed record ReportView
     public required string SpeedLine { get; init; }
     /// <summary>Null for results without the comparison against the truth.</summary>
     public required TableView? Truth { get; init; }
+    /// <summary>What beats persistence and whether distillation helped, in plain words; null without the truth.</summary>
+    public string? Verdict { get; init; }
+    /// <summary>WIS and coverage; null unless the run scored them (early stopping made a validation block).</summary>
+    public TableView? Probabilistic { get; init; }
+    public string? ProbabilisticNote { get; init; }
     public required IReadOnlyList<ChartView> LossCharts { get; init; }
     public required IReadOnlyList<ChartView> WindowCharts { get; init; }
     public required IReadOnlyList<NameValue> Data { get; init; }
@@ -71,6 +76,9 @@ public sealed record ReportView
                 $"teacher {ReportFormat.Microseconds(record.Teacher.P10Microseconds)}–{ReportFormat.Microseconds(record.Teacher.P90Microseconds)}; " +
                 $"{record.TimedCalls} timed calls after {record.WarmupCalls} warm-up calls on window {record.TimedWindow})."),
             Truth = results.Truth.Count == 0 ? null : new TableView(TruthCaption(results), TruthHeader, TruthRows(results).ToList(), LabelColumns: 1),
+            Verdict = ReportVerdict.Verdict(results),
+            Probabilistic = ReportVerdict.Probabilistic(results),
+            ProbabilisticNote = ReportVerdict.ProbabilisticNote(results),
             LossCharts = lossCharts.Select(Chart).ToList(),
             WindowCharts = windowCharts.Select(Chart).ToList(),
             Data =
