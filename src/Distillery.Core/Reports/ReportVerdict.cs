@@ -42,13 +42,17 @@ internal static class ReportVerdict
             ? $"Wilcoxon p ≈ {ReportFormat.Number(c.WilcoxonP, 2)} (normal approximation, more than {DistillationComparison.ExactLimit} folds)"
             : $"Wilcoxon p = {ReportFormat.Number(c.WilcoxonP, 2)}";
         var text = string.Create(Inv,
-            $"Distillation {outcome}: student − FNN MAE = {ReportFormat.MeanSem(c.Difference.Mean, c.Difference.Sem)} patients/day, " +
+            $"Distillation {outcome}: student − FNN MAE = {SignedMeanSem(c.Difference)} patients/day, " +
             $"student better on {c.StudentWins} of {c.Folds} folds, {p}, sign test p = {ReportFormat.Number(c.SignTestP, 2)}.");
         // With few folds even a unanimous result cannot reach the threshold: say so, not only "no difference".
         if (!clear && c.SmallestPossibleP >= Significance)
             text += string.Create(Inv, $" With {c.Folds} folds no result could reach p < {Significance}.");
         return text;
     }
+
+    /// <summary>A difference's sign matters: "+1.234 ± 0.56", "−1.234 ± 0.56", as the Δ columns write it.</summary>
+    private static string SignedMeanSem(MeanSem d) =>
+        !double.IsFinite(d.Mean) ? ReportFormat.Missing : double.IsFinite(d.Sem) ? $"{ReportFormat.Signed(d.Mean)} ± {ReportFormat.Number(d.Sem, 2)}" : ReportFormat.Signed(d.Mean);
 
     private static readonly string[] ProbabilisticHeader =
         ["Model", "WIS (patients/day)", "Relative WIS (vs Hub)", "50 % coverage", "95 % coverage"];
@@ -79,8 +83,8 @@ internal static class ReportVerdict
         if (models.Count == 0) return null;
         var below = models.Where(m => m.Rel.Mean < 1).ToList();
         return below.Count == 0
-            ? "No model's relative WIS is below 1: the Hub baseline's intervals score better on these folds."
-            : "Relative WIS below 1 (better than the Hub baseline): " +
+            ? "No model's mean relative WIS is below 1: the Hub baseline's intervals score better on these folds."
+            : "Mean relative WIS below 1 (better than the Hub baseline): " +
                 $"{string.Join(", ", below.Select(m => $"{ReportModels.DisplayName(m.Kind)} ({ReportFormat.MeanSem(m.Rel.Mean, m.Rel.Sem)})"))}" +
                 (below.Count == models.Count ? "." : $"; not below 1: {string.Join(", ", models.Except(below).Select(m => ReportModels.DisplayName(m.Kind)))}.");
     }

@@ -48,7 +48,7 @@ public class ReportVerdictTests
             ["FNN", "60.00 ± 1.0", "1.200 ± 0.010", "0.3000 ± 0.020", "0.8000 ± 0.030"],
             ["Hub baseline", "50.00 ± 1.0", "1.000 ± 0.010", "0.5500 ± 0.020", "0.9600 ± 0.030"],
         ], table.Rows.Select(r => r.ToArray()).ToArray());
-        Assert.Equal("Relative WIS below 1 (better than the Hub baseline): Teacher (0.8000 ± 0.010), Distilled student (0.9000 ± 0.010); not below 1: FNN.",
+        Assert.Equal("Mean relative WIS below 1 (better than the Hub baseline): Teacher (0.8000 ± 0.010), Distilled student (0.9000 ± 0.010); not below 1: FNN.",
             view.ProbabilisticNote);
         var md = ReportTemplates.Markdown(view);
         Assert.Contains("### Probabilistic scores", md);
