@@ -86,9 +86,10 @@ public sealed class RunArtifacts(IArtifactStore store, RunLayout layout)
     public Task<CheckedArtifact> CheckedModelAsync(ModelKind kind, int fold, string variant, CancellationToken ct) =>
         store.ReadCheckedAsync(layout.Model(kind, fold, variant), ct);
 
-    /// <summary>A model's weights, intact (never corrupt bytes); null when missing.</summary>
-    public Task<byte[]?> ModelAsync(ModelKind kind, int fold, string variant, CancellationToken ct) =>
-        store.ReadIntactAsync(layout.Model(kind, fold, variant), ct);
+    /// <summary>A model's weights, intact (never corrupt bytes); a missing model is an error.</summary>
+    public async Task<byte[]> ModelAsync(ModelKind kind, int fold, string variant, CancellationToken ct) =>
+        await store.ReadIntactAsync(layout.Model(kind, fold, variant), ct)
+        ?? throw new InvalidOperationException($"model {layout.Model(kind, fold, variant)} is missing");
 
     public async Task<TrainingOutcome> OutcomeAsync(ModelKind kind, int fold, string variant, CancellationToken ct) =>
         await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold, variant), ct)

@@ -20,19 +20,19 @@ public static class RunReport
         ArgumentNullException.ThrowIfNull(options);
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new InvalidOperationException($"{layout.Results} is missing: summarize the run first");
-        var (meta, matrix) = await new RunArtifacts(store, layout).DatasetAsync(ct);
+        var artifacts = new RunArtifacts(store, layout);
+        var (meta, matrix) = await artifacts.DatasetAsync(ct);
         var windows = ChooseWindows(options.PlotWindows, meta.Windows);
         var folds = results.Folds.Select(f => f.Fold).ToArray();
         if (folds.Length == 0) throw new InvalidOperationException($"{layout.Results} has no folds");
         // Under the leakage-free protocol each fold has its own features and scaler.
         var foldData = new Dictionary<int, (DatasetArtifact Meta, double[] Matrix)>();
-        foreach (var fold in folds) foldData[fold] = await new RunArtifacts(store, layout).FoldDatasetAsync(results.EvaluationProtocol, fold, ct);
+        foreach (var fold in folds) foldData[fold] = await artifacts.FoldDatasetAsync(results.EvaluationProtocol, fold, ct);
 
         var weights = new Dictionary<(ModelKind, int), byte[]>();
         foreach (var fold in folds)
-            foreach (var kind in new[] { ModelKind.Teacher, ModelKind.Student, ModelKind.Fnn })
-                weights[(kind, fold)] = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
-                                        ?? throw new InvalidOperationException($"model {layout.Model(kind, fold)} is missing");
+            foreach (var kind in ModelKinds.All)
+                weights[(kind, fold)] = await artifacts.ModelAsync(kind, fold, "", ct);
         var studentFold = folds.Contains(1) ? 1 : folds[0];
         var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
         var timedWindow = windows.Count > 0 ? windows[0] : 0;
@@ -52,7 +52,7 @@ public static class RunReport
         var studentTiming = ReportInference.Time(ModelKind.Student, studentFold, ShapeOf(studentFold),
             weights[(ModelKind.Student, studentFold)], normalization, foldData[studentFold].Meta, foldData[studentFold].Matrix, timedWindow, options.WarmupCalls, options.TimedCalls);
         var threads = TorchSharp.torch.get_num_threads();
-        var sweepCharts = await SweepChartsAsync(store, layout, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
+        var sweepCharts = await SweepChartsAsync(artifacts, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
 
         var lossCharts = LossCharts(results, options).Concat(sweepCharts).ToList();
         var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, options)).ToList();
@@ -132,7 +132,7 @@ public static class RunReport
     }
 
     /// <summary>Accuracy against the truth of every swept student size, against its parameters and its latency.</summary>
-    private static async Task<List<ReportChart>> SweepChartsAsync(IArtifactStore store, RunLayout layout, RunResults results,
+    private static async Task<List<ReportChart>> SweepChartsAsync(RunArtifacts artifacts, RunResults results,
         (DatasetArtifact Meta, double[] Matrix) data, int fold, InferenceTiming teacher, int window, ReportOptions o, CancellationToken ct)
     {
         if (ReportChartTexts.Sweep(results) is not { } texts) return [];
@@ -140,8 +140,7 @@ public static class RunReport
         foreach (var point in results.Sweep)
         {
             var variant = point.IsMainStudent ? "" : $"h{point.Hidden}";
-            var weights = await store.ReadIntactAsync(layout.Model(ModelKind.Student, fold, variant), ct)
-                          ?? throw new InvalidOperationException($"model {layout.Model(ModelKind.Student, fold, variant)} is missing");
+            var weights = await artifacts.ModelAsync(ModelKind.Student, fold, variant, ct);
             var shape = results.Settings.ShapeFor(data.Meta, point.Hidden);
             latency.Add(ReportInference.Time(ModelKind.Student, fold, shape, weights, results.Settings.WindowNormalization, data.Meta, data.Matrix, window, o.WarmupCalls, o.TimedCalls).MedianMicroseconds);
         }
