@@ -38,6 +38,7 @@ public sealed class CliOptions
     public Option<string?> Normalization { get; } = new("--normalization") { Description = $"{WindowNormalizations.NoneName} (default) or {WindowNormalizations.LastValueName}: subtract each window's last value from its inputs and targets (the networks predict the change, linear heads)." };
     public Option<string?> TargetTransform { get; } = new("--target-transform") { Description = $"{TargetTransforms.NoneName} (default) or {TargetTransforms.Log1pName}: transform the target before scaling (inverted in every forecast)." };
     public Option<int?> EarlyStoppingPatience { get; } = new("--early-stopping-patience") { Description = "Early stopping (off by default): stop after this many passes without a lower loss on a validation block of each fold's latest training windows, and keep the best pass's weights." };
+    public Option<string?> Features { get; } = new("--features") { Description = "Input columns (default: every column the cleaning keeps): top:K keeps the target and the K columns most correlated with it on the training rows, or list column names, comma-separated (the target is always kept; a listed column the data lacks is left out and the report says so)." };
     public Option<double?> ValidationFraction { get; } = new("--validation-fraction") { Description = $"With --early-stopping-patience: the share of each fold's training windows held out (default {ExperimentSettings.DefaultValidationFraction})." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
@@ -60,11 +61,11 @@ public sealed class CliOptions
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
 
     /// <summary>The options that make up a run's settings (a resumed run takes them from its stored settings.json).</summary>
     public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Preset, Threads, RunId, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Preset, Threads, RunId, PlotWindows];
 
     /// <summary>The data sources of --data or --location, each parsed (a bad one is named here, before anything runs),
     /// as <see cref="ExperimentSettings.Data"/> holds them (null: the embedded default).</summary>
@@ -105,10 +106,11 @@ public sealed class CliOptions
             StudentLayers = result.GetValue(StudentLayers),
             Threads = result.GetValue(Threads),
             PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
-            Normalization = result.GetValue(Normalization),
-            TargetTransform = result.GetValue(TargetTransform),
-            EarlyStoppingPatience = result.GetValue(EarlyStoppingPatience),
-            ValidationFraction = result.GetValue(ValidationFraction),
+            Normalization = Pick(Normalization, preset.Normalization),
+            TargetTransform = Pick(TargetTransform, preset.TargetTransform),
+            EarlyStoppingPatience = Pick(EarlyStoppingPatience, preset.EarlyStoppingPatience),
+            ValidationFraction = Pick(ValidationFraction, preset.ValidationFraction),
+            Features = Pick(Features, preset.Features),
         }.Validated();
     }
 

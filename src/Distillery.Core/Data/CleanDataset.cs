@@ -46,6 +46,18 @@ public sealed class CleanDataset
     public int TargetIndex { get; }
     public int Rows => Scaled.Length;
 
+    /// <summary>The same dataset with only <paramref name="columns"/> (names of its features, the target among them).</summary>
+    public CleanDataset Select(IReadOnlyList<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var position = Features.Select((f, j) => (f, j)).ToDictionary(p => p.f, p => p.j, StringComparer.Ordinal);
+        var index = columns.Select(c => position.TryGetValue(c, out var j) ? j : throw new ArgumentException($"'{c}' is not a feature")).ToArray();
+        if (index.SequenceEqual(Enumerable.Range(0, Features.Count))) return this;
+        var scaler = new MinMaxScaler(index.Select(j => Min[j]).ToArray(), index.Select(j => Max[j]).ToArray());
+        var scaled = Scaled.Select(row => index.Select(j => row[j]).ToArray()).ToArray();
+        return new CleanDataset(Source, Target, columns.ToArray(), Dates, scaler, scaled, TargetTransform);
+    }
+
     /// <summary>Scales the rows of <paramref name="table"/> (columns matched by name) with the stored min/max.</summary>
     public double[][] ApplyScaling(RawTable table)
     {

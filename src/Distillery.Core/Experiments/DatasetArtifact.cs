@@ -29,6 +29,11 @@ public sealed record DatasetArtifact
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public TargetTransform? TargetTransform { get; init; }
 
+    /// <summary>Columns the run's feature selection named that the data did not have to keep (not in the file, or dropped
+    /// by the cleaning). Null is none and is not written.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? FeaturesLeftOut { get; init; }
+
     public static DatasetArtifact From(CleanDataset data, int inputDays, int outputDays, IReadOnlyList<FoldSplit> folds) => new()
     {
         Source = data.Source,

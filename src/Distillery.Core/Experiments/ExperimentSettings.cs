@@ -66,6 +66,10 @@ public sealed record ExperimentSettings
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ValidationFraction { get; init; }
     public const double DefaultValidationFraction = 0.2;
+    /// <summary>The input columns (<see cref="FeatureSelection"/>): <c>top:K</c>, or column names, comma-separated (the
+    /// target is always kept). Null is every column the cleaning keeps, the study's, and is not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Features { get; init; }
 
     /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
     public IReadOnlyList<(string Field, string Problem)> Problems()
@@ -101,6 +105,8 @@ public sealed record ExperimentSettings
             $"must be between 1 and 100000 passes, got {EarlyStoppingPatience}");
         Check(ValidationFraction is null || (double.IsFinite(ValidationFraction.Value) && ValidationFraction is > 0 and <= 0.5), "validationFraction",
             $"must be > 0 and ≤ 0.5, got {ValidationFraction}");
+        try { FeatureSelection.Parse(Features); }
+        catch (InvalidInputException e) { problems.Add(("features", e.Message)); }
         Check(ValidationFraction is null || EarlyStoppingPatience is not null, "validationFraction", "only applies with earlyStoppingPatience");
         return problems;
     }
@@ -112,6 +118,10 @@ public sealed record ExperimentSettings
     /// <summary><see cref="Normalization"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
     [JsonIgnore]
     public WindowNormalization WindowNormalization => WindowNormalizations.Parse(Normalization);
+
+    /// <summary><see cref="Features"/> typed (throws <see cref="InvalidInputException"/> when it does not parse).</summary>
+    [JsonIgnore]
+    public FeatureSelection FeatureSelection => FeatureSelection.Parse(Features);
 
     /// <summary><see cref="TargetTransform"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
     [JsonIgnore]

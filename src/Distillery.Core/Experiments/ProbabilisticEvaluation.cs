@@ -14,26 +14,29 @@ public static class ProbabilisticEvaluation
     /// <summary>Per-window WIS (mean over horizon days) and the coverage of the 50 % and 95 % intervals.</summary>
     public sealed record Scores(double[] WindowWis, double Coverage50, double Coverage95);
 
-    /// <summary><paramref name="point"/> with the model's scores: quantiles from its validation residuals
-    /// (<paramref name="validationForecast"/> vs the truth of <paramref name="validationWindows"/>, scaled) around its
-    /// scaled test forecasts, scored on <paramref name="testWindows"/> and against the Hub baseline fitted on
-    /// <paramref name="trainWindows"/>' rows.</summary>
-    public static TruthMetrics WithModelScores(TruthMetrics point, DatasetArtifact meta, double[] matrix,
-        double[][] validationForecast, IReadOnlyList<int> validationWindows, double[][] testForecast, IReadOnlyList<int> testWindows,
-        IReadOnlyList<int> trainWindows)
+    /// <summary><paramref name="point"/> with the model's scores, and the calibration they came from: quantiles from its
+    /// validation residuals (<paramref name="validationForecast"/> vs the truth of <paramref name="validationWindows"/>,
+    /// scaled) around its scaled test forecasts, scored on <paramref name="testWindows"/> and against the Hub baseline
+    /// fitted on <paramref name="trainWindows"/>' rows. Also the model's MASE on the validation windows (what settings are
+    /// chosen by: never the test windows).</summary>
+    public static (TruthMetrics Metrics, ConformalCalibration Calibration) WithModelScores(TruthMetrics point, DatasetArtifact meta,
+        double[] matrix, double[][] validationForecast, IReadOnlyList<int> validationWindows, double[][] testForecast,
+        IReadOnlyList<int> testWindows, IReadOnlyList<int> trainWindows)
     {
         var validationTruth = TruthInPatients(meta, matrix, validationWindows);
         var days = meta.OutputDays;
         var residuals = Enumerable.Range(0, days)
             .Select(d => (IReadOnlyList<double>)validationTruth.Select((truth, w) => truth[d] - meta.UnscaleTarget(validationForecast[w][d])).ToArray())
             .ToArray();
-        var forecasts = testForecast
-            .Select(f => ConformalQuantiles.Forecast(residuals, f.Select(meta.UnscaleTarget).ToArray()))
-            .ToArray();
+        var calibration = ConformalCalibration.FromResiduals(residuals);
+        var forecasts = testForecast.Select(f => calibration.Forecast(f.Select(meta.UnscaleTarget).ToArray())).ToArray();
         var truth = TruthInPatients(meta, matrix, testWindows);
         var model = Score(forecasts, truth);
         var hub = Score(HubForecasts(meta, matrix, trainWindows, testWindows), truth);
-        return With(point, model, RelativeWis.Of(model.WindowWis, hub.WindowWis));
+        var scaledTruth = Evaluation.Truth(meta, matrix, validationWindows);
+        var validationMase = Evaluation.MaeOf(validationForecast, scaledTruth, meta)
+                             / Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, validationWindows), scaledTruth, meta);
+        return (With(point, model, RelativeWis.Of(model.WindowWis, hub.WindowWis)) with { ValidationMase = validationMase }, calibration);
     }
 
     /// <summary>The Hub baseline's metrics: persistence's point metrics (its median is the last value) with its scores;

@@ -37,6 +37,10 @@ public sealed record TruthSummary(MeanSem Mse, MeanSem Mae, MeanSem Rmse, MeanSe
 
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MeanSem? Coverage95 { get; init; }
+
+    /// <summary>MASE on the validation blocks (see <see cref="TruthMetrics.ValidationMase"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeanSem? ValidationMase { get; init; }
 }
 
 /// <summary>One student size of a sweep: its parameters and accuracy against the truth over the folds.</summary>
@@ -171,6 +175,7 @@ public sealed record RunResults
         {
             Wis = Optional(m => m.Wis), RelativeWis = Optional(m => m.RelativeWis),
             Coverage50 = Optional(m => m.Coverage50), Coverage95 = Optional(m => m.Coverage95),
+            ValidationMase = Optional(m => m.ValidationMase),
         };
     }
 }

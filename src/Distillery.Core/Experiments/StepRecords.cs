@@ -52,9 +52,12 @@ public sealed record ModelSummary(double MeanTrain, double SemTrain, double Mean
 
 /// <summary>A finished training step as stored at <see cref="RunLayout.Outcome"/>: the record, its curves, and its
 /// final accuracy against the true targets of the fold's test windows. With early stopping, the validation curve and
-/// the best pass (1-based, whose weights were kept); both are written only then.</summary>
+/// the best pass (1-based, whose weights were kept), and the conformal calibration of its quantiles from that
+/// validation block; all written only then.</summary>
 public sealed record TrainingOutcome(TrainedModel Model, double[] Train, double[] Test, double[]? TestVsTruth, TruthMetrics? Truth = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     double[]? Validation = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    int? BestPass = null);
+    int? BestPass = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    Scoring.ConformalCalibration? Calibration = null);

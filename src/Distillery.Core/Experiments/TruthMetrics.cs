@@ -27,4 +27,8 @@ public sealed record TruthMetrics(double Mse, double Mae, double Rmse, double Ma
     /// <summary>Fraction of (window, day) pairs whose truth lies in the central 95 % interval.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Coverage95 { get; init; }
+
+    /// <summary>MASE on the fold's validation block (held out of training, never test windows): what tuning reads.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ValidationMase { get; init; }
 }

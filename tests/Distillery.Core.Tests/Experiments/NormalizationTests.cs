@@ -112,13 +112,13 @@ public class NormalizationTests
         using var scope = NewDisposeScope();
         using var model = new Zero(OutputDays);
         using var windows = new WindowTensors(meta, matrix, WindowNormalization.LastValue);
-        var truth = ModelTraining.EvaluateOnTest(model, windows, WindowNormalization.LastValue, meta, matrix, split);
+        var truth = ModelTraining.EvaluateOnTest(model, windows, WindowNormalization.LastValue, meta, matrix, split).Metrics;
         var persistence = Evaluation.Baselines(meta, matrix, split.TestIndices)[Evaluation.PersistenceName];
         Assert.Equal(persistence.Mae, truth.Mae);
         Assert.Equal(1.0, truth.Mase);
         // Without the shift a zero output is the scaled minimum, not persistence: the test can tell them apart.
         using var plain = new WindowTensors(meta, matrix, WindowNormalization.None);
-        Assert.NotEqual(persistence.Mae, ModelTraining.EvaluateOnTest(model, plain, WindowNormalization.None, meta, matrix, split).Mae);
+        Assert.NotEqual(persistence.Mae, ModelTraining.EvaluateOnTest(model, plain, WindowNormalization.None, meta, matrix, split).Metrics.Mae);
     }
 
     [Fact]

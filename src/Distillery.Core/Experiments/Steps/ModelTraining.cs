@@ -39,7 +39,7 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
             layout.Outcome(request.Kind, request.Fold, request.Variant), curves.FinalTrain, curves.FinalTest, curves.FinalTestVsTruth,
             seconds, request.Part, request.StudentHidden, trained.Parameters, WorkerIdentity.Current, started, started.AddSeconds(seconds));
         await artifacts.WriteOutcomeAsync(new TrainingOutcome(model, curves.Train, curves.Test, curves.TestVsTruth, trained.Truth,
-            curves.Validation, curves.BestPass), request.Variant, ct);
+            curves.Validation, curves.BestPass, trained.Calibration), request.Variant, ct);
         return model;
     }
 
@@ -59,7 +59,8 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         }
     }
 
-    private sealed record Trained(LossCurves Curves, byte[] Weights, byte[] Safetensors, TruthMetrics Truth, long Parameters);
+    private sealed record Trained(LossCurves Curves, byte[] Weights, byte[] Safetensors, TruthMetrics Truth, Scoring.ConformalCalibration? Calibration,
+        long Parameters);
 
     private Trained Train(TrainRequest request, ExperimentSettings settings, DatasetArtifact meta, double[] matrix, FoldSplit split,
         byte[]? teacherWeights, CancellationToken ct)
@@ -95,13 +96,15 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
             { EarlyStoppingPatience = settings.EarlyStoppingPatience };
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
-        var truth = EvaluateOnTest(model, windows, normalization, meta, matrix, split, validationWindows);
-        return new Trained(curves, ModelSerializer.Save(model), ModelSerializer.SaveSafetensors(model), truth, ModelFactory.ParameterCount(model));
+        var (truth, calibration) = EvaluateOnTest(model, windows, normalization, meta, matrix, split, validationWindows);
+        return new Trained(curves, ModelSerializer.Save(model), ModelSerializer.SaveSafetensors(model), truth, calibration,
+            ModelFactory.ParameterCount(model));
     }
 
     /// <summary>Accuracy of the final model against the true targets of the fold's test windows; with
-    /// <paramref name="validationWindows"/> (early stopping's block) also its probabilistic scores, calibrated on them.</summary>
-    internal static TruthMetrics EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, WindowNormalization normalization,
+    /// <paramref name="validationWindows"/> (early stopping's block) also its probabilistic scores and the calibration
+    /// they came from, fitted on them.</summary>
+    internal static (TruthMetrics Metrics, Scoring.ConformalCalibration? Calibration) EvaluateOnTest(nn.Module<Tensor, Tensor> model, WindowTensors windows, WindowNormalization normalization,
         DatasetArtifact meta, double[] matrix, FoldSplit split, IReadOnlyList<int>? validationWindows = null)
     {
         using var scope = NewDisposeScope();
@@ -109,7 +112,7 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
         var truth = Evaluation.Truth(meta, matrix, split.TestIndices);
         var persistenceMae = Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, split.TestIndices), truth, meta);
         var metrics = Evaluation.Compute(forecast, truth, meta, persistenceMae);
-        if (validationWindows is null) return metrics;
+        if (validationWindows is null) return (metrics, null);
         // The validation forecasts go through the same path as the test ones, so residuals and forecasts agree.
         var validation = Forecast(model, windows, normalization, meta, matrix, validationWindows);
         return ProbabilisticEvaluation.WithModelScores(metrics, meta, matrix, validation, validationWindows, forecast, split.TestIndices,

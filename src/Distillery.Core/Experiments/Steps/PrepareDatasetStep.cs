@@ -21,7 +21,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
         if (dataset is null)
         {
             var table = await LoadTableAsync(settings, ct);
-            var data = StudyCleaning.Clean(table, settings.Target, settings.TargetTransformKind);
+            var (data, leftOut) = Clean(table, settings);
             var windows = Windowing.Count(data.Rows, settings.InputDays, settings.OutputDays);
             var folds = protocol.Splitting switch
             {
@@ -32,7 +32,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
             await artifacts.CheckSameSourceAsync(matrix, ct);
             if (protocol.PreprocessingPerFold)
                 foreach (var fold in folds) await PrepareFoldAsync(artifacts, table, data, fold, settings, ct);
-            dataset = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds);
+            dataset = DatasetArtifact.From(data, settings.InputDays, settings.OutputDays, folds) with { FeaturesLeftOut = LeftOut(leftOut) };
             await artifacts.WriteDatasetAsync(dataset, matrix, ct);
         }
         var shape = settings.ShapeFor(dataset);
@@ -60,9 +60,10 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
         var (first, last) = BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays);
         var trainRows = sorted.Rows.Where((_, i) => i < first || i > last).ToArray();
         CleanDataset fit;
+        IReadOnlyList<string> leftOut;
         try
         {
-            fit = StudyCleaning.Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings.Target, settings.TargetTransformKind);
+            (fit, leftOut) = Clean(sorted with { Rows = trainRows, LineNumbers = null }, settings);
         }
         catch (InvalidInputException e)
         {
@@ -75,6 +76,7 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
             Min = fit.Min,
             Max = fit.Max,
             TargetIndex = fit.TargetIndex,
+            FeaturesLeftOut = LeftOut(leftOut),
         };
         await artifacts.WriteFoldDatasetAsync(fold.Fold, meta, DatasetArtifact.EncodeMatrix(scaled), ct);
     }
@@ -87,9 +89,15 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
         return table with { Rows = clean.Dates.Select(d => byDate[d.ToString("yyyy-MM-dd")]).ToArray(), LineNumbers = null };
     }
 
-    /// <summary>Loads and cleans the run's data source (also used by <c>distillery prepare</c>).</summary>
+    /// <summary>Loads and cleans the run's data source and keeps its selected features (also used by <c>distillery prepare</c>).</summary>
     public async Task<CleanDataset> LoadCleanAsync(ExperimentSettings settings, CancellationToken ct = default) =>
-        StudyCleaning.Clean(await LoadTableAsync(settings, ct), settings.Target, settings.TargetTransformKind);
+        Clean(await LoadTableAsync(settings, ct), settings).Data;
+
+    /// <summary>The study's cleaning, then the run's feature selection, both fit on <paramref name="table"/>'s rows.</summary>
+    private static (CleanDataset Data, IReadOnlyList<string> LeftOut) Clean(RawTable table, ExperimentSettings settings) =>
+        settings.FeatureSelection.Apply(StudyCleaning.Clean(table, settings.Target, settings.TargetTransformKind));
+
+    private static IReadOnlyList<string>? LeftOut(IReadOnlyList<string> columns) => columns.Count == 0 ? null : columns;
 
     private Task<RawTable> LoadTableAsync(ExperimentSettings settings, CancellationToken ct) => settings.Sources is [var source]
         ? DataSource.LoadAsync(source, dataOptions, store, ct)
