@@ -145,6 +145,13 @@ public class RetrainingTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(0, 14).Select(d => new DateOnly(2021, 2, 9).AddDays(d).ToString("yyyy-MM-dd")),
                 days.Select(d => d.GetProperty("date").GetString()));
             Assert.All(days, d => Assert.Equal(lastTarget, d.GetProperty("value").GetDouble()));
+            // Its 23 quantiles are the Forecast Hub baseline's: median the last value, monotone, ≥ 0, wider each day.
+            Assert.Equal(Distillery.Scoring.QuantileLevels.Levels, root.GetProperty("quantileLevels").EnumerateArray().Select(l => l.GetDouble()));
+            var quantiles = days.Select(d => d.GetProperty("quantiles").EnumerateArray().Select(q => q.GetDouble()).ToArray()).ToList();
+            Assert.All(days, d => Assert.Equal(lastTarget, d.GetProperty("median").GetDouble()));
+            Assert.All(quantiles, q => Assert.Equal(23, q.Length));
+            Assert.All(quantiles, q => Assert.True(q[0] >= 0 && q.Zip(q.Skip(1)).All(p => p.First <= p.Second)));
+            Assert.True(quantiles[^1][^1] - quantiles[^1][0] > quantiles[0][^1] - quantiles[0][0]);
             Assert.Equal(decision.Reason, root.GetProperty("reason").GetString());
             var candidate = root.GetProperty("candidate");
             Assert.Equal((decision.RunId, "baseline"), (candidate.GetProperty("runId").GetString(), candidate.GetProperty("outcome").GetString()));

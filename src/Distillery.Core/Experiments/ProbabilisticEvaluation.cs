@@ -65,6 +65,11 @@ public static class ProbabilisticEvaluation
         return testWindows.Select(w => hub.Forecast(Patients(meta, matrix, w + meta.InputDays - 1))).ToArray();
     }
 
+    /// <summary>The Hub baseline fitted on every row of a finished run's dataset: what serving persistence uses for its
+    /// quantiles once the run is over (all of it is the past then).</summary>
+    public static HubBaseline HubOfAllRows(DatasetArtifact meta, double[] matrix) =>
+        HubBaseline.Fit(Enumerable.Range(0, meta.Rows).Select(r => Patients(meta, matrix, r)).ToArray(), meta.OutputDays);
+
     /// <summary>Scores of quantile forecasts [window][day] against truths [window][day] in patients/day.</summary>
     public static Scores Score(QuantileForecast[][] forecasts, double[][] truth)
     {

@@ -17,7 +17,12 @@ public sealed record Curves(double[] Train, double[] Test, double[]? TestVsTruth
 
 
 public sealed record DatasetSummary(string Source, string Target, int Rows, int Windows, IReadOnlyList<string> Features,
-    string FirstDate, string LastDate);
+    string FirstDate, string LastDate)
+{
+    /// <summary>Columns the feature selection named that the data lacked (see <see cref="DatasetArtifact.FeaturesLeftOut"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? FeaturesLeftOut { get; init; }
+}
 
 public sealed record MeanSem(double Mean, double Sem);
 
@@ -142,7 +147,8 @@ public sealed record RunResults
             Part = layout.Part,
             Location = settings.Sources.Single().LocationName,
             Settings = settings,
-            Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate),
+            Dataset = new DatasetSummary(meta.Source, meta.Target, meta.Rows, meta.Windows, meta.Features, meta.FirstDate, meta.LastDate)
+                { FeaturesLeftOut = meta.FeaturesLeftOut },
             Params = new Dictionary<ModelKind, long> { [ModelKind.Teacher] = request.Dataset.TeacherParameters, [ModelKind.Student] = request.Dataset.StudentParameters },
             BestTeacherFold = request.BestTeacherFold,
             Folds = folds,

@@ -10,7 +10,21 @@ public sealed record ChartSeries(string Label, double[] X, double[] Y, string Co
 public sealed record WindowPrediction(int Window, string Target, DateTime[] InputDates, double[] Input, DateTime[] OutputDates,
     double[] Truth, int HeldOutFold, IReadOnlyList<FoldPrediction> Folds);
 
-public sealed record FoldPrediction(int Fold, double[] Teacher, double[] Student, double[] Fnn);
+/// <summary>TeacherBand, StudentBand: the models' central intervals when they were calibrated (drawn for the held-out fold).</summary>
+public sealed record FoldPrediction(int Fold, double[] Teacher, double[] Student, double[] Fnn,
+    ForecastBand? TeacherBand = null, ForecastBand? StudentBand = null);
+
+/// <summary>A fan: the central 50 % and 95 % intervals of a quantile forecast, per output day (patients/day).</summary>
+public sealed record ForecastBand(double[] Lower95, double[] Upper95, double[] Lower50, double[] Upper50)
+{
+    public static ForecastBand Of(IReadOnlyList<Scoring.QuantileForecast> days)
+    {
+        var i95 = Scoring.QuantileLevels.Interval(0.95);
+        var i50 = Scoring.QuantileLevels.Interval(0.5);
+        return new ForecastBand(days.Select(d => d.Lower(i95)).ToArray(), days.Select(d => d.Upper(i95)).ToArray(),
+            days.Select(d => d.Lower(i50)).ToArray(), days.Select(d => d.Upper(i50)).ToArray());
+    }
+}
 
 /// <summary>The report's PNG charts, drawn with ScottPlot and the bundled font.</summary>
 public static class ReportCharts
@@ -73,6 +87,12 @@ public static class ReportCharts
         var inX = w.InputDates.Select(d => d.ToOADate()).ToArray();
         var outX = w.OutputDates.Select(d => d.ToOADate()).ToArray();
         var n = w.Folds.Count;
+        // Fans first, under the lines: the held-out fold's teacher and student, 95 % pale and 50 % deeper.
+        if (w.Folds.FirstOrDefault(f => f.Fold == w.HeldOutFold) is { } heldOut)
+        {
+            AddFan(plot, outX, heldOut.TeacherBand, "Teacher", LineGreens[1]);
+            AddFan(plot, outX, heldOut.StudentBand, "Student", LineReds[1]);
+        }
         // Up to 5 folds every line has its own legend entry; more would not fit, so then one entry per model.
         var perFold = n <= 5;
         for (var i = 0; i < n; i++)
@@ -105,6 +125,19 @@ public static class ReportCharts
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic { LabelFormatter = d => d.ToString("MMM d", CultureInfo.InvariantCulture) };
         FinishLegend(plot);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
+    private static void AddFan(Plot plot, double[] x, ForecastBand? band, string model, string color)
+    {
+        if (band is null) return;
+        foreach (var (lower, upper, alpha, label) in new[]
+                 { (band.Lower95, band.Upper95, 0.15, "95 %"), (band.Lower50, band.Upper50, 0.3, "50 %") })
+        {
+            var fill = plot.Add.FillY(x, lower, upper);
+            fill.FillColor = Color.FromHex(color).WithAlpha(alpha);
+            fill.LineColor = Colors.Transparent;
+            fill.LegendText = $"{model} {label} interval (held out)";
+        }
     }
 
     private static Plot NewPlot(string title, string xLabel, string yLabel, string? fontPath)

@@ -87,6 +87,9 @@ public sealed record ReportView
                 new("Target", d.Target),
                 new("Rows (days, after cleaning)", ReportFormat.Count(d.Rows)),
                 new("Features", string.Create(Inv, $"{d.Features.Count} (listed below)")),
+                .. d.FeaturesLeftOut is { Count: > 0 } leftOut
+                    ? [new NameValue("Features left out", $"{string.Join(", ", leftOut)}: named by the feature selection, but not in the data (or dropped by the cleaning)")]
+                    : Array.Empty<NameValue>(),
                 new("Date range", $"{d.FirstDate} to {d.LastDate}"),
                 new("Windows", string.Create(Inv, $"{ReportFormat.Count(d.Windows)} ({settings.InputDays} input days → {settings.OutputDays} forecast days)")),
                 new("Folds", string.Create(Inv, $"{results.Folds.Count} (best teacher: fold {results.BestTeacherFold})")),

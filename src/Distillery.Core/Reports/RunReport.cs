@@ -30,9 +30,13 @@ public static class RunReport
         foreach (var fold in folds) foldData[fold] = await artifacts.FoldDatasetAsync(results.EvaluationProtocol, fold, ct);
 
         var weights = new Dictionary<(ModelKind, int), byte[]>();
+        var calibrations = new Dictionary<(ModelKind, int), Scoring.ConformalCalibration>();
         foreach (var fold in folds)
             foreach (var kind in ModelKinds.All)
+            {
                 weights[(kind, fold)] = await artifacts.ModelAsync(kind, fold, "", ct);
+                if ((await artifacts.OutcomeAsync(kind, fold, "", ct)).Calibration is { } calibration) calibrations[(kind, fold)] = calibration;
+            }
         var studentFold = folds.Contains(1) ? 1 : folds[0];
         var teacherFold = results.BestTeacherFold > 0 ? results.BestTeacherFold : studentFold;
         var timedWindow = windows.Count > 0 ? windows[0] : 0;
@@ -55,7 +59,7 @@ public static class RunReport
         var sweepCharts = await SweepChartsAsync(artifacts, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
 
         var lossCharts = LossCharts(results, options).Concat(sweepCharts).ToList();
-        var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, options)).ToList();
+        var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, calibrations, options)).ToList();
         var charts = lossCharts.Concat(windowCharts).ToList();
 
         var chartPaths = new List<string>();
@@ -160,8 +164,12 @@ public static class RunReport
     }
 
     private static ReportChart WindowChart(RunResults results, DatasetArtifact meta, double[] matrix, int window, int index,
-        Dictionary<(ModelKind, int), double[][]> predictions, ReportOptions o)
+        Dictionary<(ModelKind, int), double[][]> predictions, Dictionary<(ModelKind, int), Scoring.ConformalCalibration> calibrations,
+        ReportOptions o)
     {
+        ForecastBand? Band(ModelKind kind, int fold) => calibrations.TryGetValue((kind, fold), out var c)
+            ? ForecastBand.Of(c.Forecast(predictions[(kind, fold)][index]))
+            : null;
         int f = meta.Features.Count, inDays = meta.InputDays, outDays = meta.OutputDays;
         DateTime Date(int row) => ReportChartTexts.Date(meta, row);
         double Truth(int row) => meta.UnscaleTarget(matrix[row * f + meta.TargetIndex]);
@@ -174,7 +182,8 @@ public static class RunReport
             results.Folds.Select(x => new FoldPrediction(x.Fold,
                 predictions[(ModelKind.Teacher, x.Fold)][index],
                 predictions[(ModelKind.Student, x.Fold)][index],
-                predictions[(ModelKind.Fnn, x.Fold)][index])).ToList());
+                predictions[(ModelKind.Fnn, x.Fold)][index],
+                Band(ModelKind.Teacher, x.Fold), Band(ModelKind.Student, x.Fold))).ToList());
         return ReportChartTexts.Window(results, meta, window).With(ReportCharts.Window(prediction, o.ChartWidth, o.ChartHeight, o.FontPath));
     }
 }

@@ -25,12 +25,14 @@ public sealed class Forecaster : IDisposable
     private readonly DatasetArtifact meta;
     private readonly MinMaxScaler scaler;
     private readonly WindowNormalization normalization;
+    private readonly Scoring.ConformalCalibration? calibration;
     private readonly object gate = new();
     private bool disposed;
 
     private Forecaster(string runId, ModelKind kind, int fold, DatasetArtifact meta, WindowNormalization normalization, nn.Module<Tensor, Tensor> model,
-        Skill? skill)
+        Skill? skill, Scoring.ConformalCalibration? calibration)
     {
+        this.calibration = calibration;
         Skill = skill;
         this.normalization = normalization;
         RunId = runId;
@@ -89,7 +91,9 @@ public sealed class Forecaster : IDisposable
         var (layout, results, fold, meta) = await LoadMetaAsync(store, runId, kind, ct);
         var weights = await store.ReadIntactAsync(layout.Model(kind, fold), ct)
                       ?? throw new InvalidOperationException($"run '{runId}' has no {layout.Model(kind, fold)}");
-        return Create(layout.RunId, kind, fold, meta, results, weights);
+        // The calibration its held-out scores came from (absent when the run had no validation block: no quantiles).
+        var outcome = await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(kind, fold), ct);
+        return Create(layout.RunId, kind, fold, meta, results, weights, outcome?.Calibration);
     }
 
     /// <summary>A finished run's results and the dataset.json its <paramref name="kind"/> was trained with (its served fold's).</summary>
@@ -108,14 +112,15 @@ public sealed class Forecaster : IDisposable
         return (layout, results, fold, meta);
     }
 
-    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, RunResults results, byte[] weights)
+    private static Forecaster Create(string runId, ModelKind kind, int fold, DatasetArtifact meta, RunResults results, byte[] weights,
+        Scoring.ConformalCalibration? calibration)
     {
         var module = ModelFactory.Create(kind, results.Settings.ShapeFor(meta));
         try
         {
             ModelSerializer.Load(module, weights);
             module.eval();
-            return new Forecaster(runId, kind, fold, meta, results.Settings.WindowNormalization, module, Skill.Of(results, kind));
+            return new Forecaster(runId, kind, fold, meta, results.Settings.WindowNormalization, module, Skill.Of(results, kind), calibration);
         }
         catch
         {
@@ -145,24 +150,35 @@ public sealed class Forecaster : IDisposable
             var x = WindowTensors.InputsOf(meta, input, [0], normalization);
             scaled = normalization.Forecasts(model.call(x), meta, input, [0])[0];
         }
-        var days = new ForecastDay[scaled.Length];
-        for (var d = 0; d < days.Length; d++)
-            days[d] = new ForecastDay(lastDate.AddDays(d + 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), meta.UnscaleTarget(scaled[d]));
+        var point = scaled.Select(meta.UnscaleTarget).ToArray();
+        var quantiles = calibration?.Forecast(point);
+        var days = point.Select((value, d) => new ForecastDay(Day(lastDate.AddDays(d + 1)), value).With(quantiles?[d])).ToArray();
         return new Forecast(Kind.Name(), RunId, Fold, days, Skill);
     }
 
     /// <summary>
     /// The persistence forecast from the same rows a model of <paramref name="meta"/> would take (validated the same
-    /// way, with the same messages): the last input day's target, raw, for each of the <c>OutputDays</c> days after it.
+    /// way, with the same messages): the last input day's target, raw, for each of the <c>OutputDays</c> days after it;
+    /// with <paramref name="hub"/> (the Forecast Hub baseline, whose median is that value) also its 23 quantiles.
     /// </summary>
-    public static IReadOnlyList<ForecastDay> Persistence(DatasetArtifact meta, IReadOnlyList<IReadOnlyDictionary<string, string>> rows)
+    public static IReadOnlyList<ForecastDay> Persistence(DatasetArtifact meta, IReadOnlyList<IReadOnlyDictionary<string, string>> rows,
+        Scoring.HubBaseline? hub = null)
     {
         ArgumentNullException.ThrowIfNull(meta);
         ArgumentNullException.ThrowIfNull(rows);
         var (_, lastTarget, lastDate) = Input(meta, new MinMaxScaler(meta.Min, meta.Max), rows);
+        var quantiles = hub?.Forecast(lastTarget);
         return Enumerable.Range(1, meta.OutputDays)
-            .Select(d => new ForecastDay(Day(lastDate.AddDays(d)), lastTarget))
+            .Select(d => new ForecastDay(Day(lastDate.AddDays(d)), lastTarget).With(quantiles?[d - 1]))
             .ToList();
+    }
+
+    /// <summary>The Forecast Hub baseline fitted on every row of run <paramref name="runId"/>'s dataset: the quantiles of
+    /// persistence when it is what a location serves.</summary>
+    public static async Task<Scoring.HubBaseline> PersistenceBaselineAsync(IArtifactStore store, string runId, CancellationToken ct)
+    {
+        var (meta, matrix) = await new RunArtifacts(store, new RunLayout(RunIds.Validate(runId))).DatasetAsync(ct);
+        return ProbabilisticEvaluation.HubOfAllRows(meta, matrix);
     }
 
     /// <summary>The scaled input rows [InputDays × features] (row-major), the last day's raw target and the last input date.</summary>

@@ -82,12 +82,13 @@ public sealed class ModelApi(IArtifactStore store, IOptions<DistilleryOptions> o
     {
         var candidate = state.Challenger!; // a decided location without a champion has one (DecidedOf)
         var (_, _, _, meta) = await Forecaster.LoadMetaAsync(store, candidate.RunId, ModelKind.Student, ct);
-        var forecast = Forecaster.Persistence(meta, rows);
+        var forecast = Forecaster.Persistence(meta, rows, await Forecaster.PersistenceBaselineAsync(store, candidate.RunId, ct));
         var decision = state.RecentDecisions.LastOrDefault(d => d.RunId == candidate.RunId);
         return ApiResults.Json(200, new
         {
             model = Evaluation.PersistenceName,
             forecast,
+            quantileLevels = Scoring.QuantileLevels.Levels,
             reason = decision?.Reason ?? "no run's student beats persistence",
             candidate = new { runId = candidate.RunId, outcome = decision?.Outcome, skill = candidate.Skill },
         });

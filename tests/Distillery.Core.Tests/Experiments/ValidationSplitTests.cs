@@ -100,4 +100,26 @@ public class ValidationSplitTests
         Assert.DoesNotContain("bestPass", offText);
         Assert.DoesNotContain("earlyStopping", offText);
     }
+    [Fact]
+    public async Task Leakage_free_preprocessing_is_fit_without_the_validation_rows_as_without_the_test_rows()
+    {
+        using var dir = new TempDir();
+        var steps = TinyRun.Steps(dir.Path);
+        var settings = TinyRun.Settings() with { Protocol = EvaluationProtocol.LeakageFree.Name, EarlyStoppingPatience = 1 };
+        await steps.Prepare.RunAsync(new PrepareRequest("nested", settings));
+        var artifacts = new RunArtifacts(steps.Store, new RunLayout("nested"));
+        var (meta, matrix) = await artifacts.DatasetAsync(default);
+        var raw = Enumerable.Range(0, meta.Rows).Select(r => meta.UnscaleTarget(matrix[r * meta.Features.Count + meta.TargetIndex])).ToArray();
+        foreach (var fold in meta.Folds)
+        {
+            var (_, validation) = ValidationSplit.Split(fold, ExperimentSettings.DefaultValidationFraction, settings.InputDays, settings.OutputDays);
+            var (first, last) = BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays);
+            var seen = Enumerable.Range(0, meta.Rows)
+                .Where(r => (r < first || r > last) && (r < validation[0] || r > validation[^1] + Span - 1))
+                .Select(r => raw[r]).ToArray();
+            var (foldMeta, _) = await artifacts.FoldDatasetAsync(EvaluationProtocol.LeakageFree, fold.Fold, default);
+            Assert.Equal(seen.Max(), foldMeta.Max[foldMeta.TargetIndex], 6);
+            Assert.Equal(seen.Min(), foldMeta.Min[foldMeta.TargetIndex], 6);
+        }
+    }
 }

@@ -50,15 +50,22 @@ public sealed class PrepareDatasetStep(IArtifactStore store, DataSourceOptions d
     }
 
     /// <summary>
-    /// Per-fold preprocessing (leakage-free): the cleaning rule (which columns survive) and the scaler are fit on the fold's training rows
-    /// only — every row except those its test windows cover — and then applied to all rows.
+    /// Per-fold preprocessing (leakage-free): the cleaning rule (which columns survive), the feature selection and the
+    /// scaler are fit on the fold's training rows only — every row except those its test windows cover, and, with early
+    /// stopping, those its validation windows cover (so a validation block is as unseen as the test block: what is
+    /// chosen on it, the best pass and any tuned setting, is chosen as it would be on test) — then applied to all rows.
     /// </summary>
     private static async Task PrepareFoldAsync(RunArtifacts artifacts, RawTable table, CleanDataset all, FoldSplit fold,
         ExperimentSettings settings, CancellationToken ct)
     {
         var sorted = SortedByDate(table, all);
-        var (first, last) = BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays);
-        var trainRows = sorted.Rows.Where((_, i) => i < first || i > last).ToArray();
+        var held = new List<(int First, int Last)> { BlockedFolds.TestRows(fold, settings.InputDays, settings.OutputDays) };
+        if (settings.EarlyStoppingFraction is { } fraction)
+        {
+            var (_, validation) = ValidationSplit.Split(fold, fraction, settings.InputDays, settings.OutputDays);
+            held.Add((validation[0], validation[^1] + settings.InputDays + settings.OutputDays - 1));
+        }
+        var trainRows = sorted.Rows.Where((_, i) => !held.Any(h => i >= h.First && i <= h.Last)).ToArray();
         CleanDataset fit;
         IReadOnlyList<string> leftOut;
         try

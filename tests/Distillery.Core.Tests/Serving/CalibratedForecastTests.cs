@@ -1,0 +1,72 @@
+using Distillery.Data;
+using Distillery.Experiments;
+using Distillery.Models;
+using Distillery.Scoring;
+using Distillery.Serving;
+using Distillery.Storage;
+using Distillery.Tests.Experiments;
+
+namespace Distillery.Tests.Serving;
+
+/// <summary>A run with a validation block serves the Forecast Hub's 23 quantiles with every point forecast, from the
+/// calibration its held-out scores came from; one without serves points only.</summary>
+public class CalibratedForecastTests
+{
+    [Fact]
+    public async Task A_calibrated_model_serves_23_monotone_non_negative_quantiles_per_day_from_its_stored_calibration()
+    {
+        using var dir = new TempDir();
+        var steps = TinyRun.Steps(dir.Path);
+        var settings = TinyRun.Settings(epochs: 2) with
+        {
+            Protocol = EvaluationProtocol.LeakageFree.Name, Normalization = WindowNormalizations.LastValueName, EarlyStoppingPatience = 1,
+            Features = "top:4",
+        };
+        await TinyRun.RunStepsAsync(steps, "calibrated", settings);
+        await using var csv = File.OpenRead(RepoPaths.UsFl);
+        var table = RawTableReader.Read(csv, "US_FL");
+        var rows = table.Rows.TakeLast(10)
+            .Select(cells => (IReadOnlyDictionary<string, string>)table.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => cells[x.i]))
+            .ToList();
+
+        foreach (var kind in Forecaster.ServedKinds)
+        {
+            using var forecaster = await Forecaster.LoadAsync(steps.Store, "calibrated", kind, default);
+            var forecast = forecaster.Predict(rows);
+            var calibration = (await new RunArtifacts(steps.Store, new RunLayout("calibrated")).OutcomeAsync(kind, forecaster.Fold, "", default))
+                .Calibration!;
+            var expected = calibration.Forecast(forecast.Days.Select(d => d.Value).ToArray());
+            Assert.Equal(QuantileLevels.Levels, forecast.QuantileLevels);
+            for (var d = 0; d < forecast.Days.Count; d++)
+            {
+                var q = forecast.Days[d].Quantiles!;
+                Assert.Equal(23, q.Count);
+                Assert.True(q[0] >= 0, $"{kind} day {d}: {q[0]}");
+                Assert.True(q.Zip(q.Skip(1)).All(p => p.First <= p.Second), $"{kind} day {d} is not monotone");
+                Assert.Equal(expected[d].Values, q);
+                Assert.Equal(q[QuantileLevels.MedianIndex], forecast.Days[d].Median);
+            }
+            // The skill it was measured with comes along: MASE, relative WIS and the protocol.
+            Assert.Equal(EvaluationProtocol.LeakageFree.Name, forecast.Skill!.Protocol);
+            Assert.NotNull(forecast.Skill.RelativeWis);
+        }
+    }
+
+    [Fact]
+    public void Calibration_offsets_are_the_conformal_order_statistics_and_forecasts_add_them_to_the_point()
+    {
+        // Residuals −4…4 (n = 9): level q takes the ⌈10q⌉-th smallest, clamped to 1…9.
+        double[] residuals = [4, -4, 3, -3, 2, -2, 1, -1, 0];
+        var calibration = ConformalCalibration.FromResiduals([residuals, residuals.Select(r => 2 * r).ToArray()]);
+        var offsets = calibration.Offsets[0];
+        Assert.Equal(-4, offsets[0]);                                 // q = 0.01 → k = 1
+        Assert.Equal(0, offsets[QuantileLevels.MedianIndex]);         // q = 0.5 → k = 5
+        Assert.Equal(4, offsets[^1]);                                 // q = 0.99 → k = 10, clamped to 9
+        Assert.Equal(offsets.Select(o => 2 * o), calibration.Offsets[1]);
+        var days = calibration.Forecast([10.0, 3.0]);
+        Assert.Equal(offsets.Select(o => 10 + o), days[0].Values);
+        Assert.Equal(0, days[1].Values[0]);                            // 3 − 8 is clamped at 0: counts
+        Assert.Equal(ConformalQuantiles.Forecast(residuals, 10.0).Values, days[0].Values);
+        Assert.Throws<ArgumentException>(() => calibration.Forecast([10.0]));
+    }
+}
