@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_CLI = os.path.join(ROOT, "src/Distillery.Cli/bin/Release/net10.0/linux-x64/distillery")
 SERVED = ["teacher", "student"]
+TOLERANCE = 0.01
 # The Hub's own signals for hospitalisations: cases, deaths, and current hospital and ICU occupancy.
 NAMED = "new_confirmed,new_deceased,current_hospitalized_patients,current_intensive_care_patients"
 
@@ -48,7 +49,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cli", default=DEFAULT_CLI)
     parser.add_argument("--data", default=None, help="tuning data (default: the embedded US_FL)")
-    parser.add_argument("--work", default="/tmp/distillery-tune")
+    parser.add_argument("--work", default="/tmp/distillery-tune", help="run directories; finished ones are reused")
     a = parser.parse_args()
     os.makedirs(a.work, exist_ok=True)
 
@@ -67,12 +68,21 @@ def main():
         name = f"s2-p{patience}-e{epochs}"
         stage2.append(run(a.cli, a.work, name, a.data, options_of(n, f, t, patience, epochs)))
         print(json.dumps(stage2[-1]), flush=True)
-    best = min([r for r in stage2 if "error" not in r], key=lambda r: r["criterion"])
+    best = simplest_near_best([r for r in stage2 if "error" not in r])
 
     json.dump({"criterion": "mean over folds of the teacher's and the student's validation MASE, leakage-free",
                "data": a.data or "embedded US_FL", "stage1": stage1, "stage2": stage2,
                "chosen": best["options"]}, open(os.path.join(HERE, "tuning.json"), "w"), indent=2)
     write_markdown(a.data or "embedded US_FL", stage1, stage2, best)
+
+
+def simplest_near_best(results):
+    """Among the candidates within TOLERANCE of the best criterion, the cheapest (fewest epochs, then the lowest
+    patience): differences that small are noise of one run, not evidence for a longer schedule."""
+    floor = min(r["criterion"] for r in results)
+    near = [r for r in results if r["criterion"] <= floor * (1 + TOLERANCE)]
+    number = lambda r, flag: int(r["options"][r["options"].index(flag) + 1])
+    return min(near, key=lambda r: (number(r, "--epochs"), number(r, "--early-stopping-patience"), r["criterion"]))
 
 
 def parse(options):
@@ -101,6 +111,9 @@ def write_markdown(data, stage1, stage2, best):
             "## Stage 1: normalisation × features × target transform (patience 10, 40 epochs)",
             "", *header, *rows(stage1), "",
             "## Stage 2: patience × epochs for the best of stage 1",
+            "",
+            f"The cheapest candidate (fewest epochs, then lowest patience) within {TOLERANCE:.0%} of the best criterion wins:",
+            "a smaller difference is noise of one run.",
             "", *header, *rows(stage2), "",
             f"**Chosen**: `{' '.join(best['options'])}` on top of the fast preset's batch size and learning rates.", ""]
     open(os.path.join(HERE, "tuning.md"), "w").write("\n".join(text))

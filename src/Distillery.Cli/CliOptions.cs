@@ -14,7 +14,7 @@ public sealed class CliOptions
     public Option<double> Alpha { get; } = new("--alpha") { Description = "Blended distillation: α·MSE(truth) + (1−α)·MSE(teacher); 0 = the study's student, 1 = the FNN.", DefaultValueFactory = _ => 0.0 };
     public Option<string> StudentHidden { get; } = new("--student-hidden") { Description = "Student hidden width(s), comma-separated for a size sweep, e.g. 8,16,32,50 (the first is the main student).", DefaultValueFactory = _ => "50" };
     public Option<int> StudentLayers { get; } = new("--student-layers") { Description = "Hidden layers of the student and FNN.", DefaultValueFactory = _ => 2 };
-    public Option<string> Preset { get; } = new("--preset") { Description = "study (the study's settings) or fast (mini-batches; see README). Explicit options override it.", DefaultValueFactory = _ => "study" };
+    public Option<string> Preset { get; } = new("--preset") { Description = "study (the study's settings), fast (mini-batches) or forecast (fast + last-value normalisation, top:8 features, early stopping; use with --protocol leakage-free); see README. Explicit options override it.", DefaultValueFactory = _ => "study" };
     public Option<string> Target { get; } = new("--target") { Description = "Column to forecast.", DefaultValueFactory = _ => ExperimentSettings.DefaultTarget };
     public Option<int> InputDays { get; } = new("--input-days") { Description = "Days of all features fed to the models.", DefaultValueFactory = _ => 10 };
     public Option<int> OutputDays { get; } = new("--output-days") { Description = "Days of the target forecast.", DefaultValueFactory = _ => 14 };

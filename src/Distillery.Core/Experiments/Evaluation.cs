@@ -62,11 +62,12 @@ public static class Evaluation
     /// <summary>The naive forecasts every model is compared with, in report order.</summary>
     public static IReadOnlyList<string> BaselineNames { get; } = [PersistenceName, InputMeanName];
 
-    /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>; with
-    /// <paramref name="hubTrainWindows"/> (the fold's training windows, given only when a validation block exists) also
-    /// the Hub baseline under <see cref="HubName"/>, fitted on their rows.</summary>
+    /// <summary>Metrics of both baselines on a fold's test windows, keyed by <see cref="BaselineNames"/>. With
+    /// <paramref name="heldOut"/> (the fold's training windows and its validation block, given only when a validation
+    /// block exists) persistence also gets quantiles, calibrated on its residuals on the block as every model's are, and
+    /// the Hub baseline, fitted on the training windows' rows, appears under <see cref="HubName"/>.</summary>
     public static IReadOnlyDictionary<string, TruthMetrics> Baselines(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows,
-        IReadOnlyList<int>? hubTrainWindows = null)
+        (IReadOnlyList<int> Train, IReadOnlyList<int> Validation)? heldOut = null)
     {
         var truth = Truth(meta, matrix, windows);
         var persistence = Persistence(meta, matrix, windows);
@@ -76,8 +77,13 @@ public static class Evaluation
             [PersistenceName] = Compute(persistence, truth, meta, persistenceMae),
             [InputMeanName] = Compute(InputMean(meta, matrix, windows), truth, meta, persistenceMae),
         };
-        if (hubTrainWindows is not null)
-            baselines[HubName] = ProbabilisticEvaluation.HubMetrics(baselines[PersistenceName], meta, matrix, hubTrainWindows, windows);
+        if (heldOut is var (train, validation))
+        {
+            var point = baselines[PersistenceName];
+            baselines[HubName] = ProbabilisticEvaluation.HubMetrics(point, meta, matrix, train, windows);
+            baselines[PersistenceName] = ProbabilisticEvaluation.WithModelScores(point, meta, matrix, Persistence(meta, matrix, validation),
+                validation, persistence, windows, train).Metrics;
+        }
         return baselines;
     }
 

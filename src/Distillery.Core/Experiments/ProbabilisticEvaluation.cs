@@ -6,8 +6,8 @@ namespace Distillery.Experiments;
 /// The one home of the probabilistic scores against the truth (WIS, relative WIS, 50 %/95 % coverage), in patients/day.
 /// A point model gets quantiles by split conformal calibration on its residuals on the fold's validation block (held
 /// out of the weights' training, never test windows), so scores exist only when early stopping carved that block. The
-/// reference is the Forecast Hub's baseline, fitted on the fold's training rows only. Persistence, a point forecast,
-/// gets no quantiles (the Hub baseline is its probabilistic counterpart: same median).
+/// reference is the Forecast Hub's baseline, fitted on the fold's training rows only. Persistence is calibrated the same
+/// way (its residuals on the validation block), so it, too, has scores beside the Hub baseline (same median, other spread).
 /// </summary>
 public static class ProbabilisticEvaluation
 {

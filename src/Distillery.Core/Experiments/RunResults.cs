@@ -97,6 +97,9 @@ public sealed record RunResults
         Task<TrainingOutcome> Outcome(ModelKind kind, int fold, string variant = "") => artifacts.OutcomeAsync(kind, fold, variant, ct);
         static Curves CurvesOf(TrainingOutcome o) => new(o.Train, o.Test, o.TestVsTruth, o.Truth, o.Validation, o.BestPass);
 
+        (IReadOnlyList<int>, IReadOnlyList<int>)? HeldOut(FoldSplit split) => settings.EarlyStoppingFraction is { } fraction
+            ? (split.TrainIndices, ValidationSplit.Split(split, fraction, settings.InputDays, settings.OutputDays).Validation)
+            : null;
         var sweepSizes = settings.StudentHidden.Skip(1).Distinct().Where(h => h != settings.StudentHidden[0]).ToArray();
         var folds = new List<FoldResult>();
         foreach (var split in meta.Folds)
@@ -107,7 +110,7 @@ public sealed record RunResults
             var models = new Dictionary<ModelKind, Curves>();
             foreach (var kind in ModelKinds.All) models[kind] = CurvesOf(await Outcome(kind, split.Fold));
             folds.Add(new FoldResult(split.Fold, split.TrainIndices, split.TestIndices, models,
-                Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices, settings.EarlyStoppingFraction is null ? null : split.TrainIndices), sweep.Count > 0 ? sweep : null));
+                Evaluation.Baselines(foldMeta, foldMatrix, split.TestIndices, HeldOut(split)), sweep.Count > 0 ? sweep : null));
         }
 
         ModelSummary Losses(ModelKind kind)

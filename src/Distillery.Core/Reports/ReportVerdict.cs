@@ -57,9 +57,9 @@ internal static class ReportVerdict
     private static readonly string[] ProbabilisticHeader =
         ["Model", "WIS (patients/day)", "Relative WIS (vs Hub)", "50 % coverage", "95 % coverage"];
 
-    private static readonly string[] ProbabilisticModels = [.. ModelKinds.All.Select(k => k.Name()), Evaluation.HubName];
+    private static readonly string[] ProbabilisticModels = [.. ModelKinds.All.Select(k => k.Name()), Evaluation.PersistenceName, Evaluation.HubName];
 
-    /// <summary>The teacher's, student's, FNN's and Hub baseline's scores, when the run scored them; null otherwise.</summary>
+    /// <summary>The teacher's, student's, FNN's, persistence's and Hub baseline's scores, when the run scored them; null otherwise.</summary>
     public static TableView? Probabilistic(RunResults results)
     {
         var scored = ProbabilisticModels.Where(m => results.Truth.TryGetValue(m, out var t) && t.Wis is not null)
@@ -68,7 +68,9 @@ internal static class ReportVerdict
         static string Of(MeanSem? v) => v is null ? ReportFormat.Missing : ReportFormat.MeanSem(v.Mean, v.Sem);
         return new TableView(
             "Weighted interval score (WIS, lower is better) and the share of the truth inside the central 50 % and 95 % intervals " +
-            "(nominal 0.5 and 0.95), on each fold's test windows, mean ± SEM over folds; relative WIS is the WIS over the Hub baseline's on the same windows.",
+            "(nominal 0.5 and 0.95), on each fold's test windows, mean ± SEM over folds; relative WIS is the WIS over the Hub baseline's on the same windows. " +
+            "Every model's quantiles, persistence's too, are split conformal: its residuals per horizon day on the fold's validation block (held out of training) around its forecast; " +
+            "the Hub baseline has the median of persistence and the spread of past day-to-day changes.",
             ProbabilisticHeader,
             scored.Select(s => (IReadOnlyList<string>)[ReportModels.DisplayName(s.Model), Of(s.Truth.Wis), Of(s.Truth.RelativeWis),
                 Of(s.Truth.Coverage50), Of(s.Truth.Coverage95)]).ToList(),
