@@ -20,8 +20,13 @@ public sealed record DistilleryOptions
     [ConfigurationKeyName("MAX_UPLOAD_BYTES")]
     public long MaxUploadBytes { get; set; } = 64L << 20;
     /// <summary>Settings of scheduled retraining runs (RETRAIN_SETTINGS, JSON like the POST /api/experiments body;
-    /// default: the study's).</summary>
-    public ExperimentSettings RetrainSettings { get; set; } = new();
+    /// default <see cref="DefaultRetrainSettings"/>).</summary>
+    public ExperimentSettings RetrainSettings { get; set; } = DefaultRetrainSettings;
+
+    /// <summary>The forecast preset measured leakage-free: a model is served on its held-out skill, and skill measured
+    /// under the study's leaky protocol is no basis for serving.</summary>
+    public static ExperimentSettings DefaultRetrainSettings { get; } =
+        Presets.Apply(Presets.Forecast, new ExperimentSettings { Protocol = EvaluationProtocol.LeakageFree.Name });
     /// <summary>Largest JSON body accepted by the API (not an app setting).</summary>
     public long MaxJsonBytes { get; set; } = 64 << 10;
     /// <summary>Models kept loaded for predictions (FORECASTER_CACHE_CAPACITY); the least recently used is freed.</summary>

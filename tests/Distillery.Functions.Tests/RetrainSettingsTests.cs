@@ -36,7 +36,11 @@ public class RetrainSettingsTests
         var options = From(("RETRAIN_SETTINGS", """{"protocol": "leakage-free", "folds": 3, "epochs": 10}"""), ("FORECASTER_CACHE_CAPACITY", "3"));
         Assert.Equal(("leakage-free", 3, 10), (options.RetrainSettings.Protocol, options.RetrainSettings.Folds, options.RetrainSettings.Epochs));
         Assert.Equal(3, options.ForecasterCacheCapacity);
-        Assert.Equal(Distillery.Experiments.EvaluationProtocol.Study.Name, From().RetrainSettings.Protocol); // unset: the study's
+        // Unset: the forecast preset, measured leakage-free.
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(Distillery.Experiments.Presets.Apply("forecast", new() { Protocol = "leakage-free" })),
+            System.Text.Json.JsonSerializer.Serialize(From().RetrainSettings));
+        Assert.Equal(("leakage-free", "last-value", 10), (From().RetrainSettings.Protocol, From().RetrainSettings.Normalization,
+            From().RetrainSettings.EarlyStoppingPatience));
     }
 
     [Theory]
