@@ -37,8 +37,8 @@ public sealed class CliOptions
     public Option<string?> Resume { get; } = new("--resume") { Description = "Resume the run with this id from its stored settings (runs/ID/settings.json) and artifacts: finished steps are not recomputed." };
     public Option<string?> Normalization { get; } = new("--normalization") { Description = $"{WindowNormalizations.NoneName} (default) or {WindowNormalizations.LastValueName}: subtract each window's last value from its inputs and targets (the networks predict the change, linear heads)." };
     public Option<string?> TargetTransform { get; } = new("--target-transform") { Description = $"{TargetTransforms.NoneName} (default) or {TargetTransforms.Log1pName}: transform the target before scaling (inverted in every forecast)." };
-    public Option<int?> EarlyStoppingPatience { get; } = new("--early-stopping-patience") { Description = "Early stopping (off by default): stop after this many passes without a lower loss on a validation block of each fold's latest training windows, and keep the best pass's weights." };
-    public Option<string?> Features { get; } = new("--features") { Description = "Input columns (default: every column the cleaning keeps): top:K keeps the target and the K columns most correlated with it on the training rows, or list column names, comma-separated (the target is always kept; a listed column the data lacks is left out and the report says so)." };
+    public Option<int?> EarlyStoppingPatience { get; } = new("--early-stopping-patience") { Description = "Early stopping (off by default): stop after this many passes without a lower loss on a validation block of each fold's latest training windows, and keep the best pass's weights; 0 turns a preset's off." };
+    public Option<string?> Features { get; } = new("--features") { Description = "Input columns (default all: every column the cleaning keeps): top:K keeps the target and the K columns most correlated with it on the training rows, or list column names, comma-separated (the target is always kept; a listed column the data lacks is left out and the report says so)." };
     public Option<double?> ValidationFraction { get; } = new("--validation-fraction") { Description = $"With --early-stopping-patience: the share of each fold's training windows held out (default {ExperimentSettings.DefaultValidationFraction})." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
@@ -108,7 +108,8 @@ public sealed class CliOptions
             PlotWindows = result.GetValue(PlotWindows) is { Length: > 0 } windows ? windows : null,
             Normalization = Pick(Normalization, preset.Normalization),
             TargetTransform = Pick(TargetTransform, preset.TargetTransform),
-            EarlyStoppingPatience = Pick(EarlyStoppingPatience, preset.EarlyStoppingPatience),
+            // 0 turns a preset's early stopping off.
+            EarlyStoppingPatience = Pick(EarlyStoppingPatience, preset.EarlyStoppingPatience) is > 0 and var patience ? patience : null,
             ValidationFraction = Pick(ValidationFraction, preset.ValidationFraction),
             Features = Pick(Features, preset.Features),
         }.Validated();

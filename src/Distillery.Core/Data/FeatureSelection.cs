@@ -7,7 +7,7 @@ namespace Distillery.Data;
 /// <see cref="Named"/> (the target and the listed columns; a listed column the file lacks, or the cleaning drops, is left
 /// out and recorded); <see cref="TopK"/> (the target and the k columns most correlated with it, |Pearson r| over the
 /// rows the selection is fit on: under the leakage-free protocol a fold's training rows only). The target is always kept.
-/// Written <c>top:K</c> or as a comma-separated list of column names.
+/// Written <c>all</c>, <c>top:K</c> or as a comma-separated list of column names.
 /// </summary>
 public abstract record FeatureSelection
 {
@@ -25,14 +25,14 @@ public abstract record FeatureSelection
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{TopPrefix}{K}");
     }
 
-    public const string TopPrefix = "top:";
+    public const string TopPrefix = "top:", AllName = "all";
     public const int MaxColumns = 4096;
 
-    /// <summary>The selection written as <paramref name="text"/>; null or blank is <see cref="All"/>. Throws
+    /// <summary>The selection written as <paramref name="text"/>; null, blank or <c>all</c> is <see cref="All"/>. Throws
     /// <see cref="InvalidInputException"/> naming the problem.</summary>
     public static FeatureSelection Parse(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return new All();
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() == AllName) return new All();
         var trimmed = text.Trim();
         if (trimmed.StartsWith(TopPrefix, StringComparison.OrdinalIgnoreCase))
         {

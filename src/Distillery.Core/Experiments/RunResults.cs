@@ -88,6 +88,10 @@ public sealed record RunResults
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
     /// <summary>Every training job: which worker process ran it, and when.</summary>
     public IReadOnlyList<JobRecord> Jobs { get; init; } = [];
+    /// <summary>Did distillation help: the student's MAE minus the FNN's per fold, with paired tests (what the report's
+    /// verdict says, for tools that read results.json). Null when a fold lacks either MAE.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DistillationComparison? Distillation { get; init; }
 
     public static async Task<RunResults> BuildAsync(RunArtifacts artifacts, SummarizeRequest request, CancellationToken ct)
     {
@@ -158,6 +162,7 @@ public sealed record RunResults
             Summary = summary,
             StudentTestVsTruth = new MeanSem(Statistics.Mean(studentVsTruth), Statistics.Sem(studentVsTruth)),
             Truth = truth,
+            Distillation = DistillationComparison.Of(folds),
             Sweep = sweepPoints.Count > 1 ? sweepPoints : [],
             SmallestStudentWithinTolerance = sweepPoints.Count > 1
                 ? sweepPoints.Where(p => p.Truth.Mae.Mean <= truth[ModelKind.Teacher.Name()].Mae.Mean * (1 + settings.SweepTolerance))

@@ -17,7 +17,7 @@ internal static class ReportVerdict
     {
         if (results.Truth.Count == 0) return null;
         var sentences = new List<string> { Persistence(results) };
-        if (DistillationComparison.Of(results.Folds) is { } c) sentences.Add(Distillation(c));
+        if ((results.Distillation ?? DistillationComparison.Of(results.Folds)) is { } c) sentences.Add(Distillation(c));
         return string.Join(" ", sentences);
     }
 

@@ -13,11 +13,23 @@ public sealed record ServingArchitecture(int InputDays, int OutputDays, int Feat
 /// <summary>One tensor of the exported .safetensors file.</summary>
 public sealed record ServingTensor(string Name, string Dtype, long[] Shape);
 
-/// <summary>What a consumer of the exported student needs besides its weights: the network, the feature order and the
-/// min/max scaling (serialized camelCase next to the .safetensors file).</summary>
+/// <summary>What a consumer of the exported student needs besides its weights: the network, the feature order, the
+/// min/max scaling, the window normalisation, and for a calibrated run the conformal offsets of its 23 quantiles
+/// (serialized camelCase next to the .safetensors file).</summary>
 public sealed record ServingSidecar(
     string RunId, string Model, int Fold, ServingArchitecture Architecture, IReadOnlyList<ServingTensor> Tensors,
-    IReadOnlyList<string> Features, double[] Min, double[] Max, int TargetIndex, string Target, string HowToUse);
+    IReadOnlyList<string> Features, double[] Min, double[] Max, int TargetIndex, string Target, string HowToUse)
+{
+    /// <summary><c>none</c> or <c>last-value</c> (<see cref="WindowNormalization"/>).</summary>
+    public string Normalization { get; init; } = WindowNormalizations.NoneName;
+
+    /// <summary>Per output day, the offsets (patients/day) at <see cref="QuantileLevels"/>; null without a calibration.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double[][]? QuantileOffsets { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? QuantileLevels { get; init; }
+}
 
 public static class ModelExport
 {
@@ -28,9 +40,10 @@ public static class ModelExport
         var layout = new RunLayout(RunIds.Validate(runId));
         var results = await store.ReadJsonAsync<RunResults>(layout.Results, ct)
                       ?? throw new RunNotFoundException($"run '{runId}' not found or not finished (no results.json)");
-        // The sidecar's recipe is scaling → network → sigmoid → unscaling; it does not yet say how to shift and unshift.
-        if (results.Settings.WindowNormalization != WindowNormalization.None || results.Settings.TargetTransformKind != Data.TargetTransform.None)
-            throw new InvalidInputException($"run '{runId}' uses normalization or targetTransform, which the export's how-to does not describe yet: serve it with predict instead");
+        // The sidecar's recipe is scaling → (shift) → network → (unshift) → unscaling; it does not describe log1p.
+        if (results.Settings.TargetTransformKind != Data.TargetTransform.None)
+            throw new InvalidInputException($"run '{runId}' uses targetTransform, which the export's how-to does not describe yet: serve it with predict instead");
+        var normalization = results.Settings.WindowNormalization;
         var fold = Forecaster.ChampionFold(results);
         // Leakage-free models were trained on their fold's own features and scaler.
         var datasetPath = layout.DatasetJsonOf(results.EvaluationProtocol, fold);
@@ -40,16 +53,27 @@ public static class ModelExport
         var bytes = await store.ReadIntactAsync(path, ct) ?? throw new InvalidOperationException($"run '{runId}' has no {path}");
         var shape = results.Settings.ShapeFor(meta);
         var features = meta.Features.Count;
+        var shifted = normalization == WindowNormalization.LastValue;
         var architecture = new ServingArchitecture(shape.InputDays, shape.OutputDays, features, shape.StudentHidden, shape.StudentLayers,
-            "relu", "sigmoid", "[batch, inputDays, features] flattened row-major");
+            "relu", shape.LinearHead ? "linear" : "sigmoid", "[batch, inputDays, features] flattened row-major");
+        var calibration = (await store.ReadIntactJsonAsync<TrainingOutcome>(layout.Outcome(ModelKind.Student, fold), ct))?.Calibration;
         var howToUse =
             $"Input: the last {shape.InputDays} days of the {features} features in 'features' order, as [1, {shape.InputDays}, {features}] " +
             $"float32 flattened row-major (day by day) into {shape.InputDays * features} values. Scale each value x of feature j with " +
             "(x - min[j]) / (max[j] - min[j]) (divide by 1 when max = min); an empty value is 0 before scaling. " +
-            $"Network: {shape.StudentLayers} × (Linear → {shape.StudentHidden}, ReLU), then Linear → {shape.OutputDays} and sigmoid. " +
-            "Output k is day k+1 after the last input date, in patients/day: y × (max[t] - min[t]) + min[t] with t = targetIndex.";
+            (shifted ? "Then subtract from each feature's values that feature's scaled value on the last input day (normalization last-value). " : "") +
+            $"Network: {shape.StudentLayers} × (Linear → {shape.StudentHidden}, ReLU), then Linear → {shape.OutputDays}" +
+            (shape.LinearHead ? " (no output activation). " : " and sigmoid. ") +
+            (shifted ? "Add the target's scaled value on the last input day to each output. " : "") +
+            "Output k is day k+1 after the last input date, in patients/day: y × (max[t] - min[t]) + min[t] with t = targetIndex." +
+            (calibration is null ? "" : " Quantiles: day k's value plus quantileOffsets[k][i] is its quantile at quantileLevels[i]; sort the 23 and clamp at 0.");
         return (bytes, new ServingSidecar(layout.RunId, ModelKind.Student.Name(), fold, architecture, Tensors(bytes, path),
-            meta.Features, meta.Min, meta.Max, meta.TargetIndex, meta.Target, howToUse));
+            meta.Features, meta.Min, meta.Max, meta.TargetIndex, meta.Target, howToUse)
+        {
+            Normalization = shifted ? WindowNormalizations.LastValueName : WindowNormalizations.NoneName,
+            QuantileOffsets = calibration?.Offsets,
+            QuantileLevels = calibration is null ? null : Scoring.QuantileLevels.Levels,
+        });
     }
 
     /// <summary>The tensors listed in a .safetensors header (8-byte little-endian length, then JSON), in header order.</summary>

@@ -53,6 +53,85 @@ public class CalibratedForecastTests
     }
 
     [Fact]
+    public async Task The_exported_students_how_to_followed_by_hand_gives_the_served_forecast_and_its_quantiles()
+    {
+        using var dir = new TempDir();
+        var steps = TinyRun.Steps(dir.Path);
+        var settings = TinyRun.Settings(epochs: 2) with
+        {
+            Protocol = EvaluationProtocol.LeakageFree.Name, Normalization = WindowNormalizations.LastValueName, EarlyStoppingPatience = 1,
+            Features = "top:4",
+        };
+        await TinyRun.RunStepsAsync(steps, "exported", settings);
+        var (bytes, sidecar) = await ModelExport.StudentAsync(steps.Store, "exported", default);
+        Assert.Equal(("last-value", "linear"), (sidecar.Normalization, sidecar.Architecture.Output));
+        var rows = UsFlRows().TakeLast(10).ToList();
+
+        // The recipe: scale, subtract each feature's last-day value, the network in plain arithmetic, add the target's back, unscale.
+        int days = sidecar.Architecture.InputDays, f = sidecar.Features.Count, t = sidecar.TargetIndex;
+        double Scaled(int d, int j)
+        {
+            var cell = rows[d][sidecar.Features[j]];
+            var x = cell == "" ? 0 : double.Parse(cell, System.Globalization.CultureInfo.InvariantCulture);
+            var range = sidecar.Max[j] - sidecar.Min[j];
+            return (x - sidecar.Min[j]) / (range == 0 ? 1 : range);
+        }
+        var input = new double[days * f];
+        for (var d = 0; d < days; d++)
+            for (var j = 0; j < f; j++) input[d * f + j] = Scaled(d, j) - Scaled(days - 1, j);
+        var tensors = SafetensorsF32(bytes);
+        var layer = input;
+        var linear = tensors.Keys.Where(k => k.EndsWith(".weight")).OrderBy(k => int.Parse(k.Split('.')[1])).ToList();
+        for (var l = 0; l < linear.Count; l++)
+        {
+            var (w, shape) = tensors[linear[l]];
+            var (b, _) = tensors[linear[l].Replace(".weight", ".bias")];
+            layer = Enumerable.Range(0, (int)shape[0]).Select(o =>
+            {
+                var sum = (double)b[o];
+                for (var i = 0; i < shape[1]; i++) sum += w[o * shape[1] + i] * layer[i];
+                return l < linear.Count - 1 ? Math.Max(sum, 0) : sum;
+            }).ToArray();
+        }
+        var byHand = layer.Select(y => (y + Scaled(days - 1, t)) * (sidecar.Max[t] - sidecar.Min[t]) + sidecar.Min[t]).ToArray();
+
+        using var forecaster = await Forecaster.LoadAsync(steps.Store, "exported", ModelKind.Student, default);
+        var served = forecaster.Predict(rows);
+        for (var d = 0; d < byHand.Length; d++)
+        {
+            Assert.Equal(served.Days[d].Value, byHand[d], 1e-3 * Math.Max(1, Math.Abs(byHand[d])));
+            var quantiles = sidecar.QuantileOffsets![d].Select(o => Math.Max(0, served.Days[d].Value + o)).Order().ToArray();
+            Assert.Equal(served.Days[d].Quantiles!, quantiles);
+        }
+        Assert.Equal(QuantileLevels.Levels, sidecar.QuantileLevels);
+    }
+
+    private static IEnumerable<IReadOnlyDictionary<string, string>> UsFlRows()
+    {
+        using var csv = File.OpenRead(RepoPaths.UsFl);
+        var table = RawTableReader.Read(csv, "US_FL");
+        return table.Rows
+            .Select(cells => (IReadOnlyDictionary<string, string>)table.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => cells[x.i]))
+            .ToList();
+    }
+
+    /// <summary>The float32 tensors of a .safetensors file by name: values (row-major) and shape.</summary>
+    private static Dictionary<string, (float[] Values, long[] Shape)> SafetensorsF32(byte[] bytes)
+    {
+        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, length));
+        var tensors = new Dictionary<string, (float[], long[])>();
+        foreach (var p in header.RootElement.EnumerateObject().Where(p => p.Name != "__metadata__"))
+        {
+            Assert.Equal("F32", p.Value.GetProperty("dtype").GetString());
+            var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt32()).ToArray();
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(8 + length + offsets[0], offsets[1] - offsets[0])).ToArray();
+            tensors[p.Name] = (values, p.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+        }
+        return tensors;
+    }
+
+    [Fact]
     public void Calibration_offsets_are_the_conformal_order_statistics_and_forecasts_add_them_to_the_point()
     {
         // Residuals −4…4 (n = 9): level q takes the ⌈10q⌉-th smallest, clamped to 1…9.

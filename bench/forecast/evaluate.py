@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The forecasting issue's closing tables, regenerated from the runs' results.json (never edited by hand):
+leakage-free on US_FL for the study, fast and forecast presets; an ablation of the forecast preset; distillation
+against the FNN for alpha-blends; the forecast preset on every other data set at hand. Writes README.md and
+evaluation.json beside this script. Runs that already finished in --work are reused.
+
+    python3 bench/forecast/evaluate.py [--cli PATH] [--work DIR]
+"""
+import argparse, glob, json, os, platform, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_CLI = os.path.join(ROOT, "src/Distillery.Cli/bin/Release/net10.0/linux-x64/distillery")
+US_FL = os.path.join(ROOT, "data/covid19-open-data/US_FL.csv")
+NAMED = "new_confirmed,new_deceased,current_hospitalized_patients,current_intensive_care_patients"
+LF = ["--protocol", "leakage-free"]
+FORECAST = LF + ["--preset", "forecast"]
+
+PRESETS = [("study", LF), ("fast", LF + ["--preset", "fast"]), ("forecast", FORECAST)]
+ABLATION = [
+    ("forecast", FORECAST),
+    ("− last-value normalisation (sigmoid head)", FORECAST + ["--normalization", "none"]),
+    ("− feature subset (all 523 columns)", FORECAST + ["--features", "all"]),
+    ("− early stopping (no validation block, so no quantiles)", FORECAST + ["--early-stopping-patience", "0"]),
+    ("+ log1p target", FORECAST + ["--target-transform", "log1p"]),
+    ("named columns instead of top:8", FORECAST + ["--features", NAMED]),
+]
+ALPHAS = [0.0, 0.25, 0.5, 0.75]
+MODELS = ["teacher", "student", "fnn", "persistence", "hub"]
+
+
+def run(cli, work, name, options):
+    out = os.path.join(work, name)
+    found = glob.glob(os.path.join(out, "runs/*/results.json"))
+    if not found:
+        started = time.time()
+        done = subprocess.run([cli, "run", "--out", out] + options, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{name}: distillery run failed: {done.stderr.strip()}")
+        open(os.path.join(out, "seconds"), "w").write(f"{time.time() - started:.1f}")
+        found = glob.glob(os.path.join(out, "runs/*/results.json"))
+    results = json.load(open(found[0]))
+    results["_seconds"] = float(open(os.path.join(out, "seconds")).read())
+    results["_options"] = options
+    return results
+
+
+def fmt(v, digits=3):
+    if v is None: return "—"
+    number = lambda x: "n/a" if isinstance(x, str) else f"{x:.{digits}f}"  # JSON writes NaN as "NaN"
+    return f"{number(v['mean'])} ± {number(v['sem'])}"
+
+
+def truth_rows(label, r, models=MODELS):
+    rows = []
+    for m in models:
+        t = r["truth"].get(m)
+        if t is None: continue
+        rows.append(f"| {label} | {m} | {fmt(t['mae'], 1)} | {fmt(t['mase'])} | {fmt(t.get('wis'), 1)} | {fmt(t.get('relativeWis'))} "
+                    f"| {fmt(t.get('coverage50'), 2)} | {fmt(t.get('coverage95'), 2)} |")
+    return rows
+
+
+TRUTH_HEADER = ["| run | model | MAE | MASE | WIS | relative WIS | 50 % cov. | 95 % cov. |",
+                "|---|---|---:|---:|---:|---:|---:|---:|"]
+
+
+def distillation_row(label, r):
+    d = r.get("distillation")
+    if d is None: return f"| {label} | — | | | |"
+    diff = d["difference"]
+    return (f"| {label} | {diff['mean']:+.2f} ± {diff['sem']:.2f} | {d['studentWins']} of {len(d['differences'])} "
+            f"| {d['wilcoxonP']:.3f} | {d['signTestP']:.3f} |")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", default=DEFAULT_CLI)
+    parser.add_argument("--work", default="/tmp/distillery-forecast-eval")
+    a = parser.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+
+    presets = [(label, run(a.cli, a.work, f"preset-{label}", opts)) for label, opts in PRESETS]
+    ablation = [(label, run(a.cli, a.work, f"ablation-{i}", opts)) for i, (label, opts) in enumerate(ABLATION)]
+    alphas = [(alpha, run(a.cli, a.work, f"alpha-{alpha}", FORECAST + ["--alpha", str(alpha)])) for alpha in ALPHAS]
+
+    # Other data sets: other v3 targets of US_FL, and synthetic locations (US_FL's schema, made-up values).
+    others = [(f"US_FL, target {t}", run(a.cli, a.work, f"target-{t}", FORECAST + ["--target", t]))
+              for t in ["new_confirmed", "new_deceased", "new_tested"]]
+    for seed in (1, 2):
+        path = os.path.join(a.work, f"synthetic-{seed}.csv")
+        if not os.path.exists(path):
+            subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench/Distillery.Bench"), "--",
+                            "synth", "--out", path, "--rows", "405", "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+        others.append((f"synthetic location, seed {seed}", run(a.cli, a.work, f"synthetic-{seed}", FORECAST + ["--data", path])))
+
+    lines = ["# Forecasting: the closing tables", "",
+             f"Generated by `bench/forecast/evaluate.py` from the results.json of the runs it names (work directory "
+             f"`{a.work}`), on this machine ({platform.machine()}, {os.cpu_count()} cores), "
+             f"{time.strftime('%Y-%m-%d', time.gmtime())}. Every run is leakage-free (blocked folds, per-fold "
+             "preprocessing, each fold's own teacher), 5 folds, seed 0, on the embedded US_FL unless named. Mean ± SEM "
+             "over folds, on the test windows. WIS and coverage exist only where a validation block calibrates the "
+             "quantiles (early stopping on); persistence's quantiles are split conformal like the models', the Hub "
+             "baseline's are the Forecast Hub's. The forecast preset's values were chosen on validation blocks only: "
+             "[tuning.md](tuning.md).", "",
+             "## Presets", "", *TRUTH_HEADER]
+    for label, r in presets: lines += truth_rows(label, r)
+    lines += ["", "| run | wall time (s, whole process) | validation MASE teacher / student |", "|---|---:|---|"]
+    for label, r in presets:
+        v = [r["truth"][m].get("validationMase") for m in ("teacher", "student")]
+        lines.append(f"| {label} | {r['_seconds']:.1f} | {' / '.join(fmt(x) for x in v)} |")
+
+    lines += ["", "## Ablation of the forecast preset (one change each)", "", *TRUTH_HEADER]
+    for label, r in ablation: lines += truth_rows(label, r, ["teacher", "student", "fnn"])
+
+    lines += ["", "## Distillation: the student against the FNN (the same network on the truth alone)", "",
+              "Per fold, the student's test MAE minus the FNN's (negative: distillation helped); α = 0 is the pure student, "
+              "α blends the truth into its target. With 5 folds no paired test can reach p < 0.05 (smallest p = 0.0625).", "",
+              "| α | student − FNN MAE (patients/day) | folds the student wins | Wilcoxon p | sign test p |", "|---|---:|---:|---:|---:|"]
+    for alpha, r in alphas: lines.append(distillation_row(f"{alpha}", r))
+    lines += ["", *TRUTH_HEADER]
+    for alpha, r in alphas: lines += truth_rows(f"α = {alpha}", r, ["student"])
+
+    lines += ["", "## Other data sets, forecast preset", "", *TRUTH_HEADER]
+    for label, r in others: lines += truth_rows(label, r, ["teacher", "student", "fnn", "hub"])
+    lines.append("")
+    open(os.path.join(HERE, "README.md"), "w").write("\n".join(lines))
+    json.dump({name: {"options": r["_options"], "runId": r["runId"], "seconds": r["_seconds"], "truth": r["truth"],
+                      "distillation": r.get("distillation")}
+               for name, r in [(f"preset {l}", r) for l, r in presets] + [(f"ablation {l}", r) for l, r in ablation]
+               + [(f"alpha {x}", r) for x, r in alphas] + [(l, r) for l, r in others]},
+              open(os.path.join(HERE, "evaluation.json"), "w"), indent=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
