@@ -34,6 +34,27 @@ public class CliTests
     }
 
     [Fact]
+    public async Task The_forecast_preset_writes_its_settings_and_explicit_options_override_it()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = await Run("run", "--data", RepoPaths.UsFl, "--folds", "2", "--epochs", "1", "--protocol", "leakage-free",
+            "--preset", "forecast", "--features", "top:3,", "--out", dir.Path, "--run-id", "cli-forecast");
+        Assert.Equal(2, code); // a bad feature list is named before anything runs
+        Assert.Contains("features", stderr);
+        (code, _, stderr) = await Run("run", "--data", RepoPaths.UsFl, "--folds", "2", "--epochs", "1", "--protocol", "leakage-free",
+            "--preset", "forecast", "--early-stopping-patience", "0", "--features", "new_deceased,no_such_column",
+            "--out", dir.Path, "--run-id", "cli-forecast");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "runs", "cli-forecast", "results.json")));
+        var settings = json.RootElement.GetProperty("settings");
+        Assert.Equal(("last-value", "new_deceased,no_such_column", 32, 1), (settings.GetProperty("normalization").GetString(),
+            settings.GetProperty("features").GetString(), settings.GetProperty("batchSize").GetInt32(), settings.GetProperty("epochs").GetInt32()));
+        Assert.False(settings.TryGetProperty("earlyStoppingPatience", out _)); // 0 turned the preset's off
+        Assert.Equal(["no_such_column"], json.RootElement.GetProperty("dataset").GetProperty("featuresLeftOut").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("no_such_column", File.ReadAllText(Path.Combine(dir.Path, "runs", "cli-forecast", "report.md")));
+    }
+
+    [Fact]
     public async Task Run_writes_results_and_models_and_prints_the_summary()
     {
         using var dir = new TempDir();

@@ -21,6 +21,20 @@ public class PresetsTests
     }
 
     [Fact]
+    public void Forecast_is_fast_with_last_value_normalisation_top_8_features_and_early_stopping()
+    {
+        var s = new ExperimentSettings { Seed = 3, Folds = 4, Protocol = "leakage-free" };
+        var forecast = Presets.Apply("forecast", s);
+        Assert.Equal(Presets.Apply("fast", s) with { Normalization = "last-value", Features = "top:8", EarlyStoppingPatience = 10 }, forecast);
+        Assert.Empty(forecast.Problems());
+        Assert.True(forecast.ShapeFor(new DatasetArtifact
+        {
+            Source = "s", Target = "t", Rows = 30, Windows = 7, InputDays = 10, OutputDays = 14, Features = ["t"], Min = [0], Max = [1],
+            FirstDate = "2020-01-01", LastDate = "2020-01-30", Dates = [], TargetIndex = 0,
+        }).LinearHead);
+    }
+
+    [Fact]
     public void Names_are_case_insensitive() => Assert.Equal(32, Presets.Apply(" FAST ", new ExperimentSettings()).BatchSize);
 
     [Fact]
