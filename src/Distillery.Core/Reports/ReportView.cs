@@ -26,6 +26,8 @@ public sealed record ReportView
     public required string SpeedLine { get; init; }
     /// <summary>Null for results without the comparison against the truth.</summary>
     public required TableView? Truth { get; init; }
+    /// <summary>Leakage-free: the scores against the truth (MASE, WIS, relative WIS, the verdict) lead the page.</summary>
+    public bool TruthFirst { get; init; }
     /// <summary>What beats persistence and whether distillation helped, in plain words; null without the truth.</summary>
     public string? Verdict { get; init; }
     /// <summary>WIS and coverage; null unless the run scored them (early stopping made a validation block).</summary>
@@ -75,6 +77,7 @@ public sealed record ReportView
                 $"p10–p90 student {ReportFormat.Microseconds(record.Student.P10Microseconds)}–{ReportFormat.Microseconds(record.Student.P90Microseconds)}, " +
                 $"teacher {ReportFormat.Microseconds(record.Teacher.P10Microseconds)}–{ReportFormat.Microseconds(record.Teacher.P90Microseconds)}; " +
                 $"{record.TimedCalls} timed calls after {record.WarmupCalls} warm-up calls on window {record.TimedWindow})."),
+            TruthFirst = results.EvaluationProtocol == EvaluationProtocol.LeakageFree,
             Truth = results.Truth.Count == 0 ? null : new TableView(TruthCaption(results), TruthHeader, TruthRows(results).ToList(), LabelColumns: 1),
             Verdict = ReportVerdict.Verdict(results),
             Probabilistic = ReportVerdict.Probabilistic(results),
