@@ -10,8 +10,12 @@ public sealed class LstmTeacher : nn.Module<Tensor, Tensor>
     private readonly LSTM lstm;
     private readonly nn.Module<Tensor, Tensor> head;
 
+    /// <summary>The sizes it was built with (the fused training step reads them).</summary>
+    public ModelShape Shape { get; }
+
     public LstmTeacher(ModelShape shape) : base("teacher")
     {
+        Shape = shape;
         lstm = nn.LSTM(shape.Features, shape.TeacherHidden, shape.TeacherLayers, batchFirst: true);
         var layers = new List<nn.Module<Tensor, Tensor>>
         {

@@ -13,6 +13,8 @@ namespace Distillery.Training;
 /// </summary>
 public static class Trainer
 {
+    private static ReadOnlySpan<float> Floats(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
+
     public static LossCurves Train(nn.Module<Tensor, Tensor> model, FoldTensors fold, TrainingOptions options,
         bool alsoTestVsTruth = false, Action<PassReport>? onPass = null, CancellationToken ct = default)
     {
@@ -24,7 +26,14 @@ public static class Trainer
         if (patience is not null && fold.ValidationWindows is not { Length: > 0 })
             throw new ArgumentException("early stopping needs the fold's validation windows", nameof(fold));
         var validation = patience is null ? null : new double[passes];
-        using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.FusedAdam);
+        using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.Adam);
+        // After the optimizer, which gives every parameter its gradient storage.
+        var fused = options.FusedTeacher && options.BatchSize == 1 && fold.Inputs.is_contiguous() && fold.Targets.is_contiguous()
+                    && fold.Inputs.dtype == ScalarType.Float32 && fold.Targets.dtype == ScalarType.Float32
+            ? Kernels.FusedLstmTeacherStep.For(model)
+            : null;
+        var inputWidth = fold.Inputs.numel() / Math.Max(1, fold.Inputs.shape[0]);
+        var targetWidth = fold.Targets.numel() / Math.Max(1, fold.Targets.shape[0]);
         using var batches = new BatchIndex(fold.TrainWindows, options.BatchSize, options.Seed);
         using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
         using var testInputs = fold.Inputs.index_select(0, testIndex);
@@ -46,6 +55,16 @@ public static class Trainer
             double sum = 0;
             for (var b = 0; b < batches.Count; b++)
             {
+                if (fused is not null)
+                {
+                    var w = fold.TrainWindows[b]; // batch 1: the fold's order
+                    optimizer.ZeroGrad();
+                    var windowLoss = fused.Step(Floats(fold.Inputs).Slice((int)(w * inputWidth), (int)inputWidth),
+                        Floats(fold.Targets).Slice((int)(w * targetWidth), (int)targetWidth));
+                    optimizer.Step();
+                    sum += windowLoss;
+                    continue;
+                }
                 using var scope = NewDisposeScope();
                 var (x, y, size) = batches.Select(b, fold.Inputs, fold.Targets);
                 optimizer.ZeroGrad();

@@ -6,9 +6,14 @@ public sealed record TrainingOptions(int Epochs, double LearningRate, int BatchS
     /// <summary>The study loops <c>range(epochs + 1)</c>.</summary>
     public int Passes => Epochs + 1;
 
-    /// <summary>False runs each Adam step as libtorch's kernels instead of the fused kernel: the same numbers (tests
-    /// compare the two).</summary>
-    public bool FusedAdam { get; init; } = true;
+    /// <summary>How each Adam step runs (<see cref="Optim.AdamKernel"/>): by default one fused pass with an IEEE square
+    /// root; <see cref="Optim.AdamKernel.FusedExact"/> and <see cref="Optim.AdamKernel.Libtorch"/> give libtorch's
+    /// numbers to the last bit (tests compare the two).</summary>
+    public Optim.AdamKernel Adam { get; init; } = Optim.AdamKernel.FusedIeee;
+
+    /// <summary>Batch 1: train the LSTM teacher with <see cref="Kernels.FusedLstmTeacherStep"/> (one vectorised pass,
+    /// no autograd) instead of libtorch's forward and backward. Close to libtorch's numbers, not equal to the last bit.</summary>
+    public bool FusedTeacher { get; init; } = true;
 
     /// <summary>With <see cref="FoldTensors.ValidationWindows"/>: stop after this many passes without a lower
     /// validation loss and restore the best pass's weights. Null: every pass, the last pass's weights.</summary>

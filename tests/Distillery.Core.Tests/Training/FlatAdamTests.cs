@@ -9,7 +9,7 @@ namespace Distillery.Tests.Training;
 /// the reference loop on TorchSharp's Adam.</summary>
 public class FlatAdamTests
 {
-    private static FoldTensors Problem(int windows, int days, int features, int outDays, ulong seed)
+    internal static FoldTensors Problem(int windows, int days, int features, int outDays, ulong seed)
     {
         using var generator = new Generator(seed);
         var x = rand([windows, days, features], generator: generator);
@@ -54,7 +54,7 @@ public class FlatAdamTests
         ModelFactory.Initialize(fast, 11);
         ModelFactory.Initialize(reference, 11);
         // A large learning rate so that every step moves the weights visibly.
-        var options = new TrainingOptions(Epochs: 2, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { FusedAdam = fused };
+        var options = new TrainingOptions(Epochs: 2, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { Adam = fused ? AdamKernel.FusedExact : AdamKernel.Libtorch };
         var a = Trainer.Train(fast, fold, options, alsoTestVsTruth: true);
         var b = ReferenceTrainer.Train(reference, fold, options, alsoTestVsTruth: true);
         Assert.Equal(b.Train, a.Train);
@@ -90,5 +90,52 @@ public class FlatAdamTests
         Assert.Equal(windows, Trainer.ShuffledOrder(windows, 7, 3).Order());
         // Pinned: the permutation must not change between processes or .NET versions (Random(int) is stable).
         Assert.Equal([46, 6, 32, 23, 31], Trainer.ShuffledOrder(windows, 0, 0).Take(5));
+    }
+}
+
+public class IeeeAdamTests
+{
+    [Fact]
+    public void The_ieee_step_is_adams_formula_with_each_element_within_a_few_ulps_of_a_double_precision_step()
+    {
+        const int n = 1003; // vectors and a tail
+        var random = new Random(5);
+        float[] Draw(double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() - 0.5) * scale)).ToArray();
+        var (p, g, m) = (Draw(2), Draw(1e-2), Draw(1e-3));
+        var v = Draw(1e-6).Select(Math.Abs).ToArray();
+        v[0] = 0; g[0] = 0; v[1] = 1e-40f; // zeros and subnormals, as in a trained model's state
+        var (p0, g0, m0, v0) = (p.ToArray(), g.ToArray(), m.ToArray(), v.ToArray());
+        const double lr = 1e-3, bc1 = 1 - 0.9 * 0.9, bc2 = 1 - 0.999 * 0.999;
+        FusedAdamKernel.StepIeee(p, g, m, v, 0.9f, 0.1f, 0.999f, (float)(1 - 0.999), (float)Math.Sqrt(bc2), 1e-8f, (float)(-lr / bc1));
+        for (var i = 0; i < n; i++)
+        {
+            var mi = 0.9 * m0[i] + 0.1 * g0[i];
+            var vi = 0.999 * v0[i] + (1 - 0.999) * g0[i] * g0[i];
+            var pi = p0[i] - lr / bc1 * mi / (Math.Sqrt(vi) / Math.Sqrt(bc2) + 1e-8);
+            // Float rounding, relative to the terms' sizes (a sum may cancel).
+            Assert.Equal(mi, m[i], (Math.Abs(0.9 * m0[i]) + Math.Abs(0.1 * g0[i])) * 1e-6 + 1e-30);
+            Assert.Equal(vi, v[i], Math.Abs(vi) * 1e-6 + 1e-37);
+            Assert.Equal(pi, p[i], (Math.Abs(p0[i]) + Math.Abs(pi - p0[i])) * 1e-6 + 1e-12);
+            Assert.Equal(0, g[i]);
+        }
+    }
+
+    [Fact]
+    public void Training_with_the_ieee_step_is_close_to_libtorchs_and_repeats_to_the_last_bit()
+    {
+        var shape = new ModelShape(6, 4, 3);
+        float[][] Train(AdamKernel kernel)
+        {
+            using var model = ModelFactory.Create(ModelKind.Student, shape);
+            ModelFactory.Initialize(model, 11);
+            var fold = FlatAdamTests.Problem(30, 4, 6, 3, 5);
+            Trainer.Train(model, fold, new TrainingOptions(Epochs: 2, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { Adam = kernel });
+            return model.parameters().Select(q => q.data<float>().ToArray()).ToArray();
+        }
+        var ieee = Train(AdamKernel.FusedIeee);
+        Assert.Equal(ieee, Train(AdamKernel.FusedIeee));
+        var exact = Train(AdamKernel.Libtorch);
+        foreach (var (a, b) in ieee.Zip(exact))
+            for (var i = 0; i < a.Length; i++) Assert.Equal(b[i], a[i], 1e-4);
     }
 }

@@ -67,6 +67,49 @@ internal static class FusedAdamKernel
         }
     }
 
+    /// <summary>
+    /// The whole step in one pass, IEEE square root: m = fma(g, α₁, m·β₁); v = fma(α₂·g, g, v·β₂);
+    /// p = p + (c·m)/(√v / √(1−β₂ᵗ) + ε); g = 0. The same operations and roundings as <see cref="Step"/> except the
+    /// root (correctly rounded here); no scratch buffer, each element read and written once.
+    /// </summary>
+    public static void StepIeee(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
+        float beta1, float alpha1, float beta2, float alpha2, float sqrtBc2, float eps, float negStepSize)
+    {
+        if (g.Length != p.Length || m.Length != p.Length || v.Length != p.Length) throw new ArgumentException("spans differ in length");
+        ref var P = ref MemoryMarshal.GetReference(p);
+        ref var G = ref MemoryMarshal.GetReference(g);
+        ref var M = ref MemoryMarshal.GetReference(m);
+        ref var V = ref MemoryMarshal.GetReference(v);
+        var length = (nuint)p.Length;
+        nuint i = 0;
+        if (Vectorised)
+        {
+            var (b1, a1, b2, a2) = (Vector256.Create(beta1), Vector256.Create(alpha1), Vector256.Create(beta2), Vector256.Create(alpha2));
+            var (s, e, c) = (Vector256.Create(sqrtBc2), Vector256.Create(eps), Vector256.Create(negStepSize));
+            for (var end = length - length % Width; i < end; i += Width)
+            {
+                var gv = Vector256.LoadUnsafe(ref G, i);
+                var mv = Fma.MultiplyAdd(gv, a1, Vector256.LoadUnsafe(ref M, i) * b1);
+                var vv = Fma.MultiplyAdd(a2 * gv, gv, Vector256.LoadUnsafe(ref V, i) * b2);
+                mv.StoreUnsafe(ref M, i);
+                vv.StoreUnsafe(ref V, i);
+                (Vector256.LoadUnsafe(ref P, i) + c * mv / (Vector256.Sqrt(vv) / s + e)).StoreUnsafe(ref P, i);
+                Vector256<float>.Zero.StoreUnsafe(ref G, i);
+            }
+        }
+        for (; i < length; i++)
+        {
+            ref var gi = ref Unsafe.Add(ref G, i);
+            ref var mi = ref Unsafe.Add(ref M, i);
+            ref var vi = ref Unsafe.Add(ref V, i);
+            mi = MathF.FusedMultiplyAdd(gi, alpha1, mi * beta1);
+            vi = MathF.FusedMultiplyAdd(alpha2 * gi, gi, vi * beta2);
+            ref var pi = ref Unsafe.Add(ref P, i);
+            pi = pi + negStepSize * mi / (MathF.Sqrt(vi) / sqrtBc2 + eps);
+            gi = 0;
+        }
+    }
+
     /// <summary>One block of the five buffers, as references to their first elements, all <see cref="Length"/> long:
     /// the unchecked loads and stores of the passes stay inside every one of them.</summary>
     private readonly ref struct Lanes(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> d)
