@@ -8,8 +8,12 @@ public sealed class FeedForwardStudent : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> layers;
 
+    /// <summary>The sizes it was built with (the fused training step reads them).</summary>
+    public ModelShape Shape { get; }
+
     public FeedForwardStudent(ModelShape shape) : base("student")
     {
+        Shape = shape;
         var modules = new List<nn.Module<Tensor, Tensor>> { nn.Flatten() };
         var width = shape.InputDays * shape.Features;
         for (var i = 0; i < shape.StudentLayers; i++)

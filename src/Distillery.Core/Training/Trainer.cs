@@ -28,9 +28,9 @@ public static class Trainer
         var validation = patience is null ? null : new double[passes];
         using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.Adam);
         // After the optimizer, which gives every parameter its gradient storage.
-        var fused = options.FusedTeacher && options.BatchSize == 1 && fold.Inputs.is_contiguous() && fold.Targets.is_contiguous()
+        using var fused = options.FusedSteps && options.BatchSize == 1 && fold.Inputs.is_contiguous() && fold.Targets.is_contiguous()
                     && fold.Inputs.dtype == ScalarType.Float32 && fold.Targets.dtype == ScalarType.Float32
-            ? Kernels.FusedLstmTeacherStep.For(model)
+            ? Kernels.FusedSteps.For(model)
             : null;
         var inputWidth = fold.Inputs.numel() / Math.Max(1, fold.Inputs.shape[0]);
         var targetWidth = fold.Targets.numel() / Math.Max(1, fold.Targets.shape[0]);

@@ -11,9 +11,9 @@ public sealed record TrainingOptions(int Epochs, double LearningRate, int BatchS
     /// numbers to the last bit (tests compare the two).</summary>
     public Optim.AdamKernel Adam { get; init; } = Optim.AdamKernel.FusedIeee;
 
-    /// <summary>Batch 1: train the LSTM teacher with <see cref="Kernels.FusedLstmTeacherStep"/> (one vectorised pass,
-    /// no autograd) instead of libtorch's forward and backward. Close to libtorch's numbers, not equal to the last bit.</summary>
-    public bool FusedTeacher { get; init; } = true;
+    /// <summary>Batch 1: train with <see cref="Kernels.FusedSteps"/> (forward and backward in vectorised loops, no
+    /// autograd) instead of libtorch's. Close to libtorch's numbers, not equal to the last bit.</summary>
+    public bool FusedSteps { get; init; } = true;
 
     /// <summary>With <see cref="FoldTensors.ValidationWindows"/>: stop after this many passes without a lower
     /// validation loss and restore the best pass's weights. Null: every pass, the last pass's weights.</summary>

@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
 using Distillery.Models;
 using static TorchSharp.torch;
 
@@ -14,32 +12,31 @@ namespace Distillery.Training.Kernels;
 /// libtorch's, so the last bits differ (tests compare loss and gradients with autograd's). Gradients are written, not
 /// accumulated (the optimizer leaves them zero after each step).
 /// </summary>
-public sealed class FusedLstmTeacherStep
+public sealed class FusedLstmTeacherStep : IFusedStep
 {
-    private readonly int days, features, hidden, layers, head, outputs;
-    private readonly bool sigmoidOutput;
+    private readonly int days, features, hidden, layers, outputs;
     private readonly (Tensor Wih, Tensor Whh, Tensor Bih, Tensor Bhh)[] lstm;
-    private readonly (Tensor W, Tensor B)[] dense;
+    // The gradient tensors of the LSTM's parameters, taken once (each .grad call is a new handle).
+    private readonly (Tensor Wih, Tensor Whh, Tensor Bih, Tensor Bhh)[] lstmGrads;
+    private readonly FusedMlp head;
     // Activations per layer and day: input to layer (x), gates after their nonlinearity, cell, tanh(cell), output h.
     private readonly float[][] gates, cell, tanhCell, output;
-    private readonly float[] z1, a1, z2, a2, z3, yhat, dz3, da2, dz2, da1, dz1, flat, dOutput, dInput, dGates, dhRec, dcNext;
+    private readonly float[] flat, dOutput, dInput, dGates, dhRec, dcNext;
 
     private FusedLstmTeacherStep(LstmTeacher model, ModelShape shape)
     {
-        (days, features, hidden, layers, head, outputs) =
-            (shape.InputDays, shape.Features, shape.TeacherHidden, shape.TeacherLayers, shape.TeacherHead, shape.OutputDays);
-        sigmoidOutput = !shape.LinearHead;
+        (days, features, hidden, layers, outputs) =
+            (shape.InputDays, shape.Features, shape.TeacherHidden, shape.TeacherLayers, shape.OutputDays);
         var p = model.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
         lstm = Enumerable.Range(0, layers).Select(l => (p[$"lstm.weight_ih_l{l}"], p[$"lstm.weight_hh_l{l}"], p[$"lstm.bias_ih_l{l}"],
             p[$"lstm.bias_hh_l{l}"])).ToArray();
-        dense = new[] { 1, 3, 5 }.Select(i => (p[$"head.{i}.weight"], p[$"head.{i}.bias"])).ToArray();
+        lstmGrads = lstm.Select(x => (x.Wih.grad!, x.Whh.grad!, x.Bih.grad!, x.Bhh.grad!)).ToArray();
+        head = new FusedMlp(new[] { 1, 3, 5 }.Select(i => (p[$"head.{i}.weight"], p[$"head.{i}.bias"])).ToArray(), !shape.LinearHead);
         var g4 = 4 * hidden;
         gates = Buffers(layers, days * g4);
         cell = Buffers(layers, days * hidden);
         tanhCell = Buffers(layers, days * hidden);
         output = Buffers(layers, days * hidden);
-        (z1, a1, z2, a2, z3, yhat) = (new float[head], new float[head], new float[head], new float[head], new float[outputs], new float[outputs]);
-        (dz3, da2, dz2, da1, dz1) = (new float[outputs], new float[head], new float[head], new float[head], new float[head]);
         flat = new float[days * hidden];
         dOutput = new float[days * hidden];
         dInput = new float[days * hidden];
@@ -50,20 +47,13 @@ public sealed class FusedLstmTeacherStep
 
     private static float[][] Buffers(int n, int size) => Enumerable.Range(0, n).Select(_ => new float[size]).ToArray();
 
-    /// <summary>The step for <paramref name="model"/>, or null when its parameters are not what this kernel computes
+    /// <summary>The step for <paramref name="model"/> (see <see cref="FusedSteps.For"/>), or null when its parameters are not what this kernel computes
     /// (a CPU float32 teacher of the study's architecture, every parameter with contiguous storage and a gradient).</summary>
-    public static FusedLstmTeacherStep? For(nn.Module<Tensor, Tensor> model)
+    internal static FusedLstmTeacherStep? For(LstmTeacher teacher)
     {
-        if (model is not LstmTeacher teacher) return null;
-        var shape = teacher.Shape;
-        var ps = teacher.parameters().ToArray();
-        if (ps.Any(x => x.dtype != ScalarType.Float32 || x.device.type != TorchSharp.DeviceType.CPU || !x.is_contiguous() || x.grad is null))
-            return null;
-        try { return new FusedLstmTeacherStep(teacher, shape); }
+        try { return new FusedLstmTeacherStep(teacher, teacher.Shape); }
         catch (KeyNotFoundException) { return null; }
     }
-
-    private static Span<float> Of(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>Forward, loss and backward on one window (<paramref name="x"/>: days × features, row-major;
     /// <paramref name="y"/>: the outputs' targets). Returns the window's MSE (mean over outputs); the parameters'
@@ -72,16 +62,9 @@ public sealed class FusedLstmTeacherStep
     {
         if (x.Length != days * features || y.Length != outputs) throw new ArgumentException("window of the wrong size");
         Forward(x);
-        var loss = 0f;
-        for (var k = 0; k < outputs; k++)
-        {
-            var e = yhat[k] - y[k];
-            loss += e * e;
-            var dy = 2f * e / outputs;
-            dz3[k] = sigmoidOutput ? dy * yhat[k] * (1 - yhat[k]) : dy;
-        }
+        var loss = head.MseLoss(y);
         Backward(x);
-        return loss / outputs;
+        return loss;
     }
 
     private void Forward(ReadOnlySpan<float> x)
@@ -129,29 +112,20 @@ public sealed class FusedLstmTeacherStep
             }
         }
         output[layers - 1].CopyTo(flat, 0);
-        Dense(0, flat, z1);
-        Relu(z1, a1);
-        Dense(1, a1, z2);
-        Relu(z2, a2);
-        Dense(2, a2, z3);
-        for (var k = 0; k < outputs; k++) yhat[k] = sigmoidOutput ? Sigmoid(z3[k]) : z3[k];
+        head.Forward(flat);
     }
 
     private void Backward(ReadOnlySpan<float> x)
     {
-        // Head, top down.
-        DenseBackward(2, a2, dz3, da2);
-        for (var j = 0; j < head; j++) dz2[j] = z2[j] > 0 ? da2[j] : 0;
-        DenseBackward(1, a1, dz2, da1);
-        for (var j = 0; j < head; j++) dz1[j] = z1[j] > 0 ? da1[j] : 0;
-        DenseBackward(0, flat, dz1, dOutput);
+        head.Backward(flat, dOutput);
 
         var g4 = 4 * hidden;
         for (var l = layers - 1; l >= 0; l--)
         {
-            var (wihT, whhT, bihT, bhhT) = lstm[l];
+            var (wihT, whhT, _, _) = lstm[l];
+            var (dwihT, dwhhT, dbihT, dbhhT) = lstmGrads[l];
             ReadOnlySpan<float> wih = Of(wihT), whh = Of(whhT);
-            Span<float> dWih = Of(wihT.grad!), dWhh = Of(whhT.grad!), dBih = Of(bihT.grad!), dBhh = Of(bhhT.grad!);
+            Span<float> dWih = Of(dwihT), dWhh = Of(dwhhT), dBih = Of(dbihT), dBhh = Of(dbhhT);
             var (gl, c, tc, h) = (gates[l], cell[l], tanhCell[l], output[l]);
             Array.Clear(dhRec);
             Array.Clear(dcNext);
@@ -209,56 +183,15 @@ public sealed class FusedLstmTeacherStep
         }
     }
 
-    /// <summary>z = W · a + b for head layer <paramref name="layer"/>.</summary>
-    private void Dense(int layer, ReadOnlySpan<float> a, Span<float> z)
-    {
-        ReadOnlySpan<float> w = Of(dense[layer].W), b = Of(dense[layer].B);
-        for (var r = 0; r < z.Length; r++) z[r] = Dot(w.Slice(r * a.Length, a.Length), a) + b[r];
-    }
+    private static Span<float> Of(Tensor t) => FusedMlp.Floats(t);
 
-    /// <summary>dW = dz ⊗ a, db = dz, da = Wᵀ · dz.</summary>
-    private void DenseBackward(int layer, ReadOnlySpan<float> a, ReadOnlySpan<float> dz, Span<float> da)
+    public void Dispose()
     {
-        var (wT, bT) = dense[layer];
-        ReadOnlySpan<float> w = Of(wT);
-        Span<float> dW = Of(wT.grad!), dB = Of(bT.grad!);
-        da.Clear();
-        for (var r = 0; r < dz.Length; r++)
-        {
-            dB[r] = dz[r];
-            var row = dW.Slice(r * a.Length, a.Length);
-            row.Clear();
-            Axpy(dz[r], a, row);
-            Axpy(dz[r], w.Slice(r * a.Length, a.Length), da);
-        }
+        head.Dispose();
+        foreach (var (a, b, c, d) in lstmGrads)
+            foreach (var t in new[] { a, b, c, d }) t.Dispose();
     }
-
-    private static void Relu(ReadOnlySpan<float> z, Span<float> a)
-    {
-        for (var i = 0; i < z.Length; i++) a[i] = z[i] > 0 ? z[i] : 0;
-    }
-
-    private static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
-
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var n = Vector<float>.Count;
-        var acc = Vector<float>.Zero;
-        var i = 0;
-        for (; i <= a.Length - n; i += n) acc = Vector.FusedMultiplyAdd(new Vector<float>(a[i..]), new Vector<float>(b[i..]), acc);
-        var sum = Vector.Sum(acc);
-        for (; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
-    /// <summary>y += α · x.</summary>
-    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (alpha == 0) return;
-        var n = Vector<float>.Count;
-        var a = new Vector<float>(alpha);
-        var i = 0;
-        for (; i <= x.Length - n; i += n) Vector.FusedMultiplyAdd(a, new Vector<float>(x[i..]), new Vector<float>(y[i..])).CopyTo(y[i..]);
-        for (; i < x.Length; i++) y[i] += alpha * x[i];
-    }
+    private static float Sigmoid(float v) => VectorMath.Sigmoid(v);
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => VectorMath.Dot(a, b);
+    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y) => VectorMath.Axpy(alpha, x, y);
 }

@@ -7,23 +7,26 @@ using static TorchSharp.torch;
 
 namespace Distillery.Tests.Training;
 
-/// <summary>The fused batch-1 teacher step against libtorch's autograd: the same loss and gradients up to float
-/// rounding (the sums run in another order), and training that follows libtorch's closely.</summary>
-public class FusedLstmTeacherStepTests
+/// <summary>The fused batch-1 steps against libtorch's autograd: the same loss and gradients up to float rounding (the
+/// sums run in another order), and training that follows libtorch's closely.</summary>
+public class FusedStepsTests
 {
-    public static TheoryData<int, int, int, bool> Shapes => new()
+    public static TheoryData<ModelKind, int, int, int, bool, int> Shapes => new()
     {
-        { 7, 4, 3, false },
-        { 7, 4, 3, true },
-        { 523, 10, 14, false }, // the study's
+        { ModelKind.Teacher, 7, 4, 3, false, 2 },
+        { ModelKind.Teacher, 7, 4, 3, true, 2 },
+        { ModelKind.Teacher, 523, 10, 14, false, 2 }, // the study's
+        { ModelKind.Student, 7, 4, 3, false, 1 },
+        { ModelKind.Student, 7, 4, 3, true, 3 },
+        { ModelKind.Student, 523, 10, 14, false, 2 }, // the study's
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Loss_and_every_gradient_match_autograds(int features, int days, int outputs, bool linearHead)
+    public void Loss_and_every_gradient_match_autograds(ModelKind kind, int features, int days, int outputs, bool linearHead, int studentLayers)
     {
-        var shape = new ModelShape(features, days, outputs, LinearHead: linearHead);
-        using var model = (LstmTeacher)ModelFactory.Create(ModelKind.Teacher, shape);
+        var shape = new ModelShape(features, days, outputs, StudentLayers: studentLayers, LinearHead: linearHead);
+        using var model = ModelFactory.Create(kind, shape);
         ModelFactory.Initialize(model, 3);
         using var optimizer = FlatAdam.Create(model.parameters(), 1e-3); // gives every parameter its gradient storage
         using var generator = new TorchSharp.torch.Generator(9);
@@ -35,7 +38,7 @@ public class FusedLstmTeacherStepTests
         loss.backward();
         var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
 
-        var step = FusedLstmTeacherStep.For(model)!;
+        using var step = FusedSteps.For(model)!;
         Assert.NotNull(step);
         var fused = step.Step(MemoryMarshal.Cast<byte, float>(x.bytes), MemoryMarshal.Cast<byte, float>(y.bytes));
         Assert.Equal(loss.item<float>(), fused, 1e-6 * Math.Max(1, Math.Abs(fused)));
@@ -49,16 +52,18 @@ public class FusedLstmTeacherStepTests
         }
     }
 
-    [Fact]
-    public void Training_with_the_fused_step_follows_libtorchs_and_repeats_to_the_last_bit()
+    [Theory]
+    [InlineData(ModelKind.Teacher)]
+    [InlineData(ModelKind.Student)]
+    public void Training_with_the_fused_step_follows_libtorchs_and_repeats_to_the_last_bit(ModelKind kind)
     {
         var fold = FlatAdamTests.Problem(40, 4, 7, 3, 5);
         var shape = new ModelShape(7, 4, 3);
         LossCurves Train(bool fusedTeacher)
         {
-            using var model = ModelFactory.Create(ModelKind.Teacher, shape);
+            using var model = ModelFactory.Create(kind, shape);
             ModelFactory.Initialize(model, 11);
-            return Trainer.Train(model, fold, new TrainingOptions(Epochs: 3, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { FusedTeacher = fusedTeacher });
+            return Trainer.Train(model, fold, new TrainingOptions(Epochs: 3, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { FusedSteps = fusedTeacher });
         }
         var fused = Train(true);
         Assert.Equal(fused.Train, Train(true).Train);
