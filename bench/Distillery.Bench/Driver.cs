@@ -59,13 +59,22 @@ public sealed partial class Driver(string cli, string work)
     private sealed record ProcessRun(double Wall, long? MaxRssKb, string Stdout, double LoadBefore, double LoadAfter);
 
     /// <summary>dotnet with these arguments under /usr/bin/time -v when there is one (peak RSS, wall clock).</summary>
-    private static ProcessRun RunProcess(string label, IReadOnlyList<string> args)
+    private static ProcessRun RunProcess(string label, IReadOnlyList<string> args) => RunProcess(label, "dotnet", args);
+
+    /// <summary><paramref name="program"/> with these arguments, timed as <see cref="RunProcess(string, IReadOnlyList{string})"/>.</summary>
+    public static (double Wall, long? MaxRssKb, string Stdout) Run(string label, string program, IReadOnlyList<string> args)
+    {
+        var run = RunProcess(label, program, args);
+        return (run.Wall, run.MaxRssKb, run.Stdout);
+    }
+
+    private static ProcessRun RunProcess(string label, string program, IReadOnlyList<string> args)
     {
         var timeTool = File.Exists("/usr/bin/time") ? "/usr/bin/time" : null;
-        var psi = new ProcessStartInfo(timeTool ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (timeTool is not null) { psi.ArgumentList.Add("-v"); psi.ArgumentList.Add("dotnet"); }
+        var psi = new ProcessStartInfo(timeTool ?? program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (timeTool is not null) { psi.ArgumentList.Add("-v"); psi.ArgumentList.Add(program); }
         foreach (var a in args) psi.ArgumentList.Add(a);
-        Console.Error.WriteLine($"[bench] {label}: dotnet {Shown(args.Skip(1))}");
+        Console.Error.WriteLine($"[bench] {label}: {program} {Shown(program == "dotnet" ? args.Skip(1) : args)}");
         var loadBefore = LoadAverage();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;

@@ -51,6 +51,25 @@ try
             return Suite.Run(Arg("--cli", ""), Arg("--work", Path.Combine(Path.GetTempPath(), "distillery-bench")),
                 Arg("--results", ""), Flag("--tiny"), int.Parse(Arg("--p1-reps", "1")), int.Parse(Arg("--p2-reps", "3")),
                 Flag("--skip-p1"), Arg("--p1-from", ""), Arg("--only", "") == "durable");
+        case "sidebyside":
+        {
+            // The study's code and distillery run, one after the other (bench/run.sh --only side-by-side | --parity).
+            var resultsPath = Arg("--results", "bench/results.json");
+            var driver = new Driver(Arg("--cli", ""), Arg("--work", Path.Combine(Path.GetTempPath(), "distillery-bench")));
+            var failures = new List<string>();
+            var seeds = Arg("--seeds", "0").Split(',').Select(int.Parse).ToList();
+            var section = SideBySide.Run(driver, Directory.GetCurrentDirectory(), Arg("--python", "/usr/bin/python3"),
+                Arg("--reference", "../shared/reference/study_reference.py"), Arg("--data", DefaultData.Path), seeds,
+                withBackends: seeds.Count == 1, failures);
+            section["machine"] = Driver.Machine();
+            section["failures"] = new JsonArray(failures.Select(f => (JsonNode)f).ToArray());
+            var results = File.Exists(resultsPath) ? JsonNode.Parse(File.ReadAllText(resultsPath))!.AsObject() : new JsonObject();
+            results[seeds.Count == 1 ? "sideBySide" : "parity"] = section;
+            File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            foreach (var readme in new[] { "bench/README.md", "README.md" }) Readme.Regenerate(results, readme);
+            Console.WriteLine(failures.Count == 0 ? "side by side: all targets met" : "side by side missed: " + string.Join("; ", failures));
+            return 0;
+        }
         case "loop":
             return await Loop.RunAsync(Arg("--from", ""), Arg("--run-id", ""), Arg("--out", "."), argv.Contains("--connection") ? Arg("--connection", "") : null,
                 int.Parse(Arg("--parallel", $"{Environment.ProcessorCount}")));
@@ -64,6 +83,8 @@ try
             Console.Error.WriteLine("""
                 usage: distillery-bench all --cli PATH/distillery.dll [--tiny] [--results bench/results.json] [--work DIR]
                                             [--p1-reps N] [--p2-reps N] [--skip-p1] [--only durable]
+                       distillery-bench sidebyside --cli PATH [--results F] [--seeds 0 | 0,1,2] [--python /usr/bin/python3]
+                                            [--reference ../shared/reference/study_reference.py]  the study's code vs distillery run
                        distillery-bench loop --from RUNID --run-id ID [--out DIR | --connection C] [--parallel N]  a run's jobs, no durable host
                        distillery-bench readme [--results bench/results.json]  regenerate the READMEs' benchmark blocks
                        distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass

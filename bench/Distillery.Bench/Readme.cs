@@ -17,7 +17,55 @@ public static class Readme
             text = Replace(text, "durable", Durable(durable), path);
             text = Replace(text, "durable-summary", DurableSummary(durable), path);
         }
+        if (results["sideBySide"] is JsonObject side && side["rows"] is not null) text = Replace(text, "side-by-side", SideBySideTable(side, "sideBySide"), path);
+        if (results["parity"] is JsonObject parity && parity["losses"] is not null) text = Replace(text, "parity", Losses(parity, "parity"), path);
         File.WriteAllText(path, text);
+    }
+
+    private static string SideBySideTable(JsonObject s, string key)
+    {
+        var sb = new StringBuilder();
+        var best = s["referenceBest"]!;
+        sb.AppendLine($"{Machine(s["machine"])}; bench/results.json `{key}`, written by `bench/run.sh --only side-by-side` (or the full run). " +
+                      $"The study's code: `{s["script"]}` under `{s["python"]}` (torch {s["torch"]}), " +
+                      string.Join(", ", s["reference"]!.AsArray().Select(r => $"{r!["threads"]} thread(s) {D(r["processWall"]):F1} s")) +
+                      $"; the faster ({best["threads"]} thread(s)) is the yardstick. Whole-process wall clock (`/usr/bin/time`), one after the other.");
+        sb.AppendLine();
+        sb.AppendLine("| run | wall | × faster than the study's code | target | test MSE vs truth, teacher / student / FNN |");
+        sb.AppendLine("|---|---:|---:|---|---|");
+        sb.AppendLine($"| the study's code (`study_reference.py`, {best["threads"]} thread(s)) | {D(best["processWall"]):F1} s | 1× | — | " +
+                      Reference(s) + " |");
+        foreach (var r in s["rows"]!.AsArray())
+        {
+            var ratio = D(r!["ratio"]);
+            var target = r["target"] is { } t ? $"≥ {D(t):0}×: {(ratio >= D(t) ? "met" : "missed")}" : "—";
+            var m = r["meanTestVsTruth"]!;
+            sb.AppendLine($"| {r["name"]} | {D(r["processWall"]):F1} s | **{ratio:F1}×** | {target} | {D(m["teacher"]):F3} / {D(m["student"]):F3} / {D(m["fnn"]):F3} |");
+        }
+        sb.AppendLine();
+        sb.Append(Losses(s, key));
+        return sb.ToString();
+    }
+
+    private static string Reference(JsonObject s)
+    {
+        var first = s["reference"]!.AsArray().First(r => D(r!["processWall"]) == D(s["referenceBest"]!["processWall"]))!;
+        return $"{D(first["teacher"]!["meanTest"]):F3} / {D(first["studentTestVsTruth"]!["mean"]):F3} / {D(first["fnn"]!["meanTest"]):F3}";
+    }
+
+    private static string Losses(JsonObject s, string key)
+    {
+        var sb = new StringBuilder();
+        var over = s["losses"]!.AsArray().FirstOrDefault()?["over"]?.GetValue<string>() ?? "folds";
+        sb.AppendLine($"Final losses of the default study run, the study's code vs Distillery (bench/results.json `{key}`), mean ± SEM over the {over}; " +
+                      "\"within\" means |Δ| ≤ 2 combined SEM:");
+        sb.AppendLine();
+        sb.AppendLine("| model | loss | the study's code | Distillery | 2 combined SEM | within |");
+        sb.AppendLine("|---|---|---:|---:|---:|---|");
+        foreach (var l in s["losses"]!.AsArray())
+            sb.AppendLine($"| {l!["model"]} | {l["loss"]} | {D(l["study"]!["mean"]):F4} ± {D(l["study"]!["sem"]):F4} | " +
+                          $"{D(l["distillery"]!["mean"]):F4} ± {D(l["distillery"]!["sem"]):F4} | {D(l["twoCombinedSem"]):F4} | {((bool)l["within"]! ? "yes" : "**no**")} |");
+        return sb.ToString();
     }
 
     /// <summary>Replaces a block's body; a file without that block is left as it is.</summary>

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Distillery.Experiments;
+
+namespace Distillery.Bench;
+
+/// <summary>
+/// The study's own code (<c>study_reference.py</c>) and <c>distillery run</c> on the same data, one after the other in
+/// one benchmark run: the ratio of their whole-process wall times (the study's code at its best: the faster of 1 and 2
+/// torch threads) and both sides' final losses, each model's means within 2 combined SEM or not. Rows: the default
+/// study run (P1), <c>--preset fast</c> (P2), <c>--protocol leakage-free --preset forecast</c>, and the default run on
+/// the Azure Storage backend (Azurite). With several seeds (parity mode) both sides run once per seed and the losses
+/// are compared over the seeds.
+/// </summary>
+public static class SideBySide
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly string[] Models = ["teacher", "student", "fnn"];
+    public const double P1Target = 10, P2Target = 250;
+
+    /// <summary>Whether <paramref name="python"/> can import what the study's code needs; the reason when not.</summary>
+    public static string? Unavailable(string python, string script)
+    {
+        if (!File.Exists(script)) return $"the study's code is not at {script}";
+        try
+        {
+            var psi = new ProcessStartInfo(python, ["-c", "import torch, sklearn, pandas, scipy"]) { RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? null : $"{python} cannot import torch, sklearn, pandas and scipy ({error.Trim().Split('\n')[^1]})";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"{python} cannot be run ({e.Message})";
+        }
+    }
+
+    public static JsonObject Run(Driver driver, string repositoryRoot, string python, string script, string data, IReadOnlyList<int> seeds,
+        bool withBackends, List<string> failures)
+    {
+        var result = new JsonObject { ["script"] = script, ["python"] = python, ["data"] = data, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()) };
+        var reason = Unavailable(python, script);
+        if (reason is not null)
+        {
+            Console.WriteLine($"side by side: NOT MEASURED — {reason}");
+            result["notMeasured"] = reason;
+            return result;
+        }
+        result["torch"] = Capture(python, ["-c", "import torch; print(torch.__version__)"]);
+
+        // The study's code at its best: both thread counts on the first seed, then the faster one for the other seeds.
+        var reference = new JsonArray();
+        var byThreads = new[] { 1, 2 }.Select(t => Reference(python, script, data, t, seeds[0])).ToList();
+        foreach (var r in byThreads) reference.Add(r.Json);
+        var best = byThreads.MinBy(r => r.Wall)!;
+        var referenceRuns = new List<ReferenceRun> { best };
+        foreach (var seed in seeds.Skip(1))
+        {
+            var r = Reference(python, script, data, best.Threads, seed);
+            reference.Add(r.Json);
+            referenceRuns.Add(r);
+        }
+        result["reference"] = reference;
+        result["referenceBest"] = new JsonObject { ["threads"] = best.Threads, ["processWall"] = Math.Round(best.Wall, 2) };
+
+        // Distillery, the same settings (the study's defaults) for P1, on each seed.
+        var p1 = seeds.Select(seed => driver.RunCli($"p1-seed{seed}", ["--data", data, "--seed", seed.ToString(Inv)])).ToList();
+        var rows = new JsonArray { Row("study (default), `distillery run`", p1[0], best.Wall, P1Target, failures) };
+        if (withBackends)
+        {
+            rows.Add(Row("`--preset fast`", driver.RunCli("p2", ["--data", data, "--preset", "fast"]), best.Wall, P2Target, failures));
+            rows.Add(Row("`--protocol leakage-free --preset forecast`",
+                driver.RunCli("forecast", ["--data", data, "--protocol", "leakage-free", "--preset", "forecast"]), best.Wall, null, failures));
+            using var azurite = Azurite.Start(repositoryRoot);
+            rows.Add(Row("study (default), Azure Storage backend (Azurite)",
+                driver.RunCli("p1-azure", ["--data", data], azurite.ConnectionString, $"side{DateTime.UtcNow:HHmmss}"), best.Wall, null, failures));
+        }
+        result["rows"] = rows;
+        result["losses"] = Losses(referenceRuns, p1, failures);
+        Print(result);
+        return result;
+    }
+
+    private sealed record ReferenceRun(int Threads, int Seed, double Wall, JsonNode Output, JsonObject Json);
+
+    private static ReferenceRun Reference(string python, string script, string data, int threads, int seed)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"study-reference-t{threads}-s{seed}-{Guid.NewGuid():N}.json");
+        var (wall, rss, _) = Driver.Run($"study's code, {threads} thread(s), seed {seed}", python,
+            [script, data, output, "--threads", threads.ToString(Inv), "--seed", seed.ToString(Inv)]);
+        var json = JsonNode.Parse(File.ReadAllText(output))!;
+        File.Delete(output);
+        var summary = new JsonObject
+        {
+            ["threads"] = threads, ["seed"] = seed, ["processWall"] = Math.Round(wall, 2), ["peakRssKb"] = rss,
+            ["totalSeconds"] = json["total_s"]?.DeepClone(),
+        };
+        foreach (var m in Models)
+            summary[m] = new JsonObject
+            {
+                ["meanTrain"] = json[m]!["mean_train"]!.DeepClone(), ["semTrain"] = json[m]!["sem_train"]!.DeepClone(),
+                ["meanTest"] = json[m]!["mean_test"]!.DeepClone(), ["semTest"] = json[m]!["sem_test"]!.DeepClone(),
+            };
+        var vsTruth = json["student_test_vs_truth"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        summary["studentTestVsTruth"] = new JsonObject { ["mean"] = Statistics.Mean(vsTruth), ["sem"] = Statistics.Sem(vsTruth) };
+        return new ReferenceRun(threads, seed, wall, json, summary);
+    }
+
+    private static JsonObject Row(string name, Driver.CliRun run, double referenceWall, double? target, List<string> failures)
+    {
+        var ratio = referenceWall / run.ProcessWall;
+        if (target is { } t && ratio < t) failures.Add($"{name}: {ratio:F1}× < {t:0}×");
+        return new JsonObject
+        {
+            ["name"] = name, ["runId"] = run.RunId, ["processWall"] = Math.Round(run.ProcessWall, 2), ["peakRssKb"] = run.MaxRssKb,
+            ["ratio"] = Math.Round(ratio, 2), ["target"] = target,
+            ["meanTestVsTruth"] = new JsonObject
+            {
+                ["teacher"] = run.MeanTest("teacher"), ["student"] = run.StudentVsTruth, ["fnn"] = run.MeanTest("fnn"),
+            },
+        };
+    }
+
+    /// <summary>Each model's final train and test loss, both sides: with one seed, mean ± SEM over the folds; with
+    /// several, per seed the fold means, then mean ± SEM over the seeds. Within: |Δ| ≤ 2·√(SEM₁² + SEM₂²).</summary>
+    private static JsonArray Losses(IReadOnlyList<ReferenceRun> reference, IReadOnlyList<Driver.CliRun> ours, List<string> failures)
+    {
+        var rows = new JsonArray();
+        foreach (var m in Models)
+            foreach (var (loss, refKey, ourKey) in new[] { ("train", "mean_train", "meanTrain"), ("test", "mean_test", "meanTest") })
+            {
+                (double Mean, double Sem) Theirs() => reference.Count == 1
+                    ? (reference[0].Output[m]![refKey]!.GetValue<double>(), reference[0].Output[m]![refKey.Replace("mean", "sem")]!.GetValue<double>())
+                    : Over(reference.Select(r => r.Output[m]![refKey]!.GetValue<double>()));
+                (double Mean, double Sem) Ours() => ours.Count == 1
+                    ? (ours[0].Results["summary"]![m]![ourKey]!.GetValue<double>(), ours[0].Results["summary"]![m]![ourKey.Replace("mean", "sem")]!.GetValue<double>())
+                    : Over(ours.Select(r => r.Results["summary"]![m]![ourKey]!.GetValue<double>()));
+                var (a, b) = (Theirs(), Ours());
+                var bound = 2 * Math.Sqrt(a.Sem * a.Sem + b.Sem * b.Sem);
+                var within = Math.Abs(a.Mean - b.Mean) <= bound;
+                if (!within) failures.Add($"{m} {loss} loss {b.Mean:F4} vs the study's {a.Mean:F4}: beyond 2 combined SEM ({bound:F4})");
+                rows.Add(new JsonObject
+                {
+                    ["model"] = m, ["loss"] = loss, ["study"] = Pair(a), ["distillery"] = Pair(b), ["twoCombinedSem"] = Math.Round(bound, 6),
+                    ["within"] = within, ["over"] = reference.Count == 1 ? "folds" : "seeds",
+                });
+            }
+        return rows;
+    }
+
+    private static (double, double) Over(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        return (Statistics.Mean(list), Statistics.Sem(list));
+    }
+
+    private static JsonObject Pair((double Mean, double Sem) v) => new() { ["mean"] = Math.Round(v.Mean, 6), ["sem"] = Math.Round(v.Sem, 6) };
+
+    private static string Capture(string program, IReadOnlyList<string> args)
+    {
+        var psi = new ProcessStartInfo(program, args) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return text;
+    }
+
+    public static void Print(JsonObject s)
+    {
+        Console.WriteLine($"side by side: the study's code best at {s["referenceBest"]!["threads"]} thread(s), {s["referenceBest"]!["processWall"]} s");
+        foreach (var r in s["rows"]!.AsArray())
+            Console.WriteLine($"  {r!["name"],-55} {r["processWall"],8} s  {r["ratio"],7}×{(r["target"] is { } t ? $"  (target ≥ {t}×)" : "")}");
+        foreach (var l in s["losses"]!.AsArray())
+            Console.WriteLine($"  {l!["model"],-8} {l["loss"],-5} study {l["study"]!["mean"]} ± {l["study"]!["sem"]}  distillery {l["distillery"]!["mean"]} ± {l["distillery"]!["sem"]}  " +
+                              $"{((bool)l["within"]! ? "within" : "BEYOND")} 2 combined SEM");
+    }
+}
