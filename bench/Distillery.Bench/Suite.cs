@@ -173,6 +173,7 @@ public static class Suite
         {
             ["model"] = v.Model, ["passes"] = v.Passes, ["identicalToTheLastBit"] = v.Identical,
             ["oldLoopSecondsPerPass"] = Math.Round(v.SecondsBefore / v.Passes, 4), ["newLoopSecondsPerPass"] = Math.Round(v.SecondsAfter / v.Passes, 4),
+            ["fusedSecondsPerPass"] = Math.Round(v.FusedSeconds / v.Passes, 4), ["fusedMaxRelativeLossDifference"] = Num(v.FusedMaxRelativeDifference),
         }).ToArray());
         results["scaling"] = new JsonObject
         {
