@@ -63,6 +63,6 @@ public static class Verify
         foreach (var r in rows)
             Console.WriteLine($"same numbers ({r.Model}, US_FL fold 1, {r.Passes} passes, batch 1): {(r.Identical ? "identical to the last bit" : "DIFFERENT")}; " +
                               $"old loop {r.SecondsBefore / r.Passes:F3} s/pass, new {r.SecondsAfter / r.Passes:F3} s/pass ({r.SecondsBefore / r.SecondsAfter:F2}×); " +
-                              $"default fused path {r.FusedSeconds / r.Passes:F3} s/pass ({r.SecondsBefore / r.FusedSeconds:F2}×), losses within {r.FusedMaxRelativeDifference:P3} of the old loop's");
+                              $"default fused path {r.FusedSeconds / r.Passes:F3} s/pass ({r.SecondsBefore / r.FusedSeconds:F2}×), losses within a relative {r.FusedMaxRelativeDifference:E1} of the old loop's");
     }
 }
