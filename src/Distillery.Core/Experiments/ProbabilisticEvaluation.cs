@@ -23,7 +23,8 @@ public static class ProbabilisticEvaluation
         double[] matrix, double[][] validationForecast, IReadOnlyList<int> validationWindows, double[][] testForecast,
         IReadOnlyList<int> testWindows, IReadOnlyList<int> trainWindows)
     {
-        var validationTruth = TruthInPatients(meta, matrix, validationWindows);
+        var scaledTruth = Evaluation.Truth(meta, matrix, validationWindows);
+        var validationTruth = InPatients(meta, scaledTruth);
         var days = meta.OutputDays;
         var residuals = Enumerable.Range(0, days)
             .Select(d => (IReadOnlyList<double>)validationTruth.Select((truth, w) => truth[d] - meta.UnscaleTarget(validationForecast[w][d])).ToArray())
@@ -33,7 +34,6 @@ public static class ProbabilisticEvaluation
         var truth = TruthInPatients(meta, matrix, testWindows);
         var model = Score(forecasts, truth);
         var hub = Score(HubForecasts(meta, matrix, trainWindows, testWindows), truth);
-        var scaledTruth = Evaluation.Truth(meta, matrix, validationWindows);
         var validationMase = Evaluation.MaeOf(validationForecast, scaledTruth, meta)
                              / Evaluation.MaeOf(Evaluation.Persistence(meta, matrix, validationWindows), scaledTruth, meta);
         return (With(point, model, RelativeWis.Of(model.WindowWis, hub.WindowWis)) with { ValidationMase = validationMase }, calibration);
@@ -98,7 +98,10 @@ public static class ProbabilisticEvaluation
     };
 
     private static double[][] TruthInPatients(DatasetArtifact meta, double[] matrix, IReadOnlyList<int> windows) =>
-        Evaluation.Truth(meta, matrix, windows).Select(row => row.Select(meta.UnscaleTarget).ToArray()).ToArray();
+        InPatients(meta, Evaluation.Truth(meta, matrix, windows));
+
+    private static double[][] InPatients(DatasetArtifact meta, double[][] scaled) =>
+        scaled.Select(row => row.Select(meta.UnscaleTarget).ToArray()).ToArray();
 
     // Unscaling leaves counts a rounding error off an integer; snapping them back keeps the Hub baseline's lattice exact.
     private static double Patients(DatasetArtifact meta, double[] matrix, int row)

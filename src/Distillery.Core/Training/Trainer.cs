@@ -1,5 +1,6 @@
 using Distillery.Training.Optim;
 using static TorchSharp.torch;
+using static Distillery.Training.TensorMemory;
 
 namespace Distillery.Training;
 
@@ -13,7 +14,6 @@ namespace Distillery.Training;
 /// </summary>
 public static class Trainer
 {
-    private static ReadOnlySpan<float> Floats(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
 
     public static LossCurves Train(nn.Module<Tensor, Tensor> model, FoldTensors fold, TrainingOptions options,
         bool alsoTestVsTruth = false, Action<PassReport>? onPass = null, CancellationToken ct = default)
@@ -32,8 +32,9 @@ public static class Trainer
                     && fold.Inputs.dtype == ScalarType.Float32 && fold.Targets.dtype == ScalarType.Float32
             ? Kernels.FusedSteps.For(model)
             : null;
-        var inputWidth = fold.Inputs.numel() / Math.Max(1, fold.Inputs.shape[0]);
-        var targetWidth = fold.Targets.numel() / Math.Max(1, fold.Targets.shape[0]);
+        var inputWidth = (int)(fold.Inputs.numel() / Math.Max(1, fold.Inputs.shape[0]));
+        var targetWidth = (int)(fold.Targets.numel() / Math.Max(1, fold.Targets.shape[0]));
+        ReadOnlySpan<float> inputs = fused is null ? default : Floats(fold.Inputs), targets = fused is null ? default : Floats(fold.Targets);
         using var batches = new BatchIndex(fold.TrainWindows, options.BatchSize, options.Seed);
         using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
         using var testInputs = fold.Inputs.index_select(0, testIndex);
@@ -59,8 +60,7 @@ public static class Trainer
                 {
                     var w = fold.TrainWindows[b]; // batch 1: the fold's order
                     optimizer.ZeroGrad();
-                    var windowLoss = fused.Step(Floats(fold.Inputs).Slice((int)(w * inputWidth), (int)inputWidth),
-                        Floats(fold.Targets).Slice((int)(w * targetWidth), (int)targetWidth));
+                    var windowLoss = fused.Step(inputs.Slice(w * inputWidth, inputWidth), targets.Slice(w * targetWidth, targetWidth));
                     optimizer.Step();
                     sum += windowLoss;
                     continue;

@@ -16,18 +16,8 @@ public class CalibratedForecastTests
     public async Task A_calibrated_model_serves_23_monotone_non_negative_quantiles_per_day_from_its_stored_calibration()
     {
         using var dir = new TempDir();
-        var steps = TinyRun.Steps(dir.Path);
-        var settings = TinyRun.Settings(epochs: 2) with
-        {
-            Protocol = EvaluationProtocol.LeakageFree.Name, Normalization = WindowNormalizations.LastValueName, EarlyStoppingPatience = 1,
-            Features = "top:4",
-        };
-        await TinyRun.RunStepsAsync(steps, "calibrated", settings);
-        await using var csv = File.OpenRead(RepoPaths.UsFl);
-        var table = RawTableReader.Read(csv, "US_FL");
-        var rows = table.Rows.TakeLast(10)
-            .Select(cells => (IReadOnlyDictionary<string, string>)table.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => cells[x.i]))
-            .ToList();
+        var steps = await CalibratedRunAsync(dir, "calibrated");
+        var rows = ServingRunFixture.ReadUsFlRows().TakeLast(10).ToList();
 
         foreach (var kind in Forecaster.ServedKinds)
         {
@@ -56,16 +46,10 @@ public class CalibratedForecastTests
     public async Task The_exported_students_how_to_followed_by_hand_gives_the_served_forecast_and_its_quantiles()
     {
         using var dir = new TempDir();
-        var steps = TinyRun.Steps(dir.Path);
-        var settings = TinyRun.Settings(epochs: 2) with
-        {
-            Protocol = EvaluationProtocol.LeakageFree.Name, Normalization = WindowNormalizations.LastValueName, EarlyStoppingPatience = 1,
-            Features = "top:4",
-        };
-        await TinyRun.RunStepsAsync(steps, "exported", settings);
+        var steps = await CalibratedRunAsync(dir, "exported");
         var (bytes, sidecar) = await ModelExport.StudentAsync(steps.Store, "exported", default);
         Assert.Equal(("last-value", "linear"), (sidecar.Normalization, sidecar.Architecture.Output));
-        var rows = UsFlRows().TakeLast(10).ToList();
+        var rows = ServingRunFixture.ReadUsFlRows().TakeLast(10).ToList();
 
         // The recipe: scale, subtract each feature's last-day value, the network in plain arithmetic, add the target's back, unscale.
         int days = sidecar.Architecture.InputDays, f = sidecar.Features.Count, t = sidecar.TargetIndex;
@@ -106,13 +90,17 @@ public class CalibratedForecastTests
         Assert.Equal(QuantileLevels.Levels, sidecar.QuantileLevels);
     }
 
-    private static IEnumerable<IReadOnlyDictionary<string, string>> UsFlRows()
+    /// <summary>A tiny leakage-free run with a validation block (so calibrated), last-value normalisation and 4 features.</summary>
+    private static async Task<ExperimentSteps> CalibratedRunAsync(TempDir dir, string runId)
     {
-        using var csv = File.OpenRead(RepoPaths.UsFl);
-        var table = RawTableReader.Read(csv, "US_FL");
-        return table.Rows
-            .Select(cells => (IReadOnlyDictionary<string, string>)table.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => cells[x.i]))
-            .ToList();
+        var steps = TinyRun.Steps(dir.Path);
+        var settings = TinyRun.Settings(epochs: 2) with
+        {
+            Protocol = EvaluationProtocol.LeakageFree.Name, Normalization = WindowNormalizations.LastValueName, EarlyStoppingPatience = 1,
+            Features = "top:4",
+        };
+        await TinyRun.RunStepsAsync(steps, runId, settings);
+        return steps;
     }
 
     /// <summary>The float32 tensors of a .safetensors file by name: values (row-major) and shape.</summary>

@@ -29,9 +29,15 @@ public sealed class ServingRunFixture : IAsyncLifetime
         await TinyRun.RunStepsAsync(steps, RunId, TinyRun.Settings(epochs: 1));
         Results = (await Store.ReadJsonAsync<RunResults>(new RunLayout(RunId).Results))!;
         (Meta, Matrix) = await new RunArtifacts(Store, new RunLayout(RunId)).DatasetAsync(default);
-        await using var csv = File.OpenRead(RepoPaths.UsFl);
+        UsFlRows = ReadUsFlRows();
+    }
+
+    /// <summary>Every row of US_FL.csv as column → cell.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> ReadUsFlRows()
+    {
+        using var csv = File.OpenRead(RepoPaths.UsFl);
         var table = RawTableReader.Read(csv, "US_FL");
-        UsFlRows = table.Rows
+        return table.Rows
             .Select(cells => (IReadOnlyDictionary<string, string>)table.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => cells[x.i]))
             .ToList();
     }

@@ -1,4 +1,6 @@
 using Distillery.Models;
+using static Distillery.Training.Kernels.VectorMath;
+using static Distillery.Training.TensorMemory;
 using static TorchSharp.torch;
 
 namespace Distillery.Training.Kernels;
@@ -73,7 +75,7 @@ public sealed class FusedLstmTeacherStep : IFusedStep
         for (var l = 0; l < layers; l++)
         {
             var (wihT, whhT, bihT, bhhT) = lstm[l];
-            ReadOnlySpan<float> wih = Of(wihT), whh = Of(whhT), bih = Of(bihT), bhh = Of(bhhT);
+            ReadOnlySpan<float> wih = Floats(wihT), whh = Floats(whhT), bih = Floats(bihT), bhh = Floats(bhhT);
             ReadOnlySpan<float> input = l == 0 ? x : output[l - 1];
             var width = l == 0 ? features : hidden;
             var gl = gates[l];
@@ -124,8 +126,8 @@ public sealed class FusedLstmTeacherStep : IFusedStep
         {
             var (wihT, whhT, _, _) = lstm[l];
             var (dwihT, dwhhT, dbihT, dbhhT) = lstmGrads[l];
-            ReadOnlySpan<float> wih = Of(wihT), whh = Of(whhT);
-            Span<float> dWih = Of(dwihT), dWhh = Of(dwhhT), dBih = Of(dbihT), dBhh = Of(dbhhT);
+            ReadOnlySpan<float> wih = Floats(wihT), whh = Floats(whhT);
+            Span<float> dWih = Floats(dwihT), dWhh = Floats(dwhhT), dBih = Floats(dbihT), dBhh = Floats(dbhhT);
             var (gl, c, tc, h) = (gates[l], cell[l], tanhCell[l], output[l]);
             Array.Clear(dhRec);
             Array.Clear(dcNext);
@@ -183,15 +185,10 @@ public sealed class FusedLstmTeacherStep : IFusedStep
         }
     }
 
-    private static Span<float> Of(Tensor t) => FusedMlp.Floats(t);
-
     public void Dispose()
     {
         head.Dispose();
         foreach (var (a, b, c, d) in lstmGrads)
             foreach (var t in new[] { a, b, c, d }) t.Dispose();
     }
-    private static float Sigmoid(float v) => VectorMath.Sigmoid(v);
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => VectorMath.Dot(a, b);
-    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y) => VectorMath.Axpy(alpha, x, y);
 }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using static Distillery.Training.TensorMemory;
 using static TorchSharp.torch;
 
 namespace Distillery.Training.Kernels;
@@ -88,8 +88,6 @@ internal sealed class FusedMlp : IDisposable
             for (var j = 0; j < zBelow.Length; j++) dzBelow[j] = zBelow[j] > 0 ? da[j] : 0;
         }
     }
-
-    public static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     public void Dispose()
     {

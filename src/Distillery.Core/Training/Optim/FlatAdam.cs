@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
+using static Distillery.Training.TensorMemory;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -149,16 +149,14 @@ public sealed class FlatAdam : IDisposable
     /// </summary>
     private void FusedStep(double sqrtBc2, double negStepSize)
     {
-        var p = MemoryMarshal.Cast<byte, float>(param!.bytes);
-        var g = MemoryMarshal.Cast<byte, float>(grad!.bytes);
-        var m = MemoryMarshal.Cast<byte, float>(expAvg!.bytes);
-        var v = MemoryMarshal.Cast<byte, float>(expAvgSq!.bytes);
-        var d = MemoryMarshal.Cast<byte, float>(denom!.bytes);
+        var p = Floats(param!);
+        var g = Floats(grad!);
+        var m = Floats(expAvg!);
+        var v = Floats(expAvgSq!);
+        var d = Floats(denom!);
         FusedAdamKernel.Step(p, g, m, v, d, (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2),
             (float)sqrtBc2, (float)Eps, (float)negStepSize);
     }
-
-    private static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>Gives every parameter (and gradient) its own storage again, so the trained module owns nothing of this.</summary>
     public void Dispose()

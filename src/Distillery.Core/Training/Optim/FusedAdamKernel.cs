@@ -222,9 +222,8 @@ internal static class FusedAdamKernel
                     {
                         if (fused)
                         {
-                            Step(MemoryMarshal.Cast<byte, float>(p.bytes), MemoryMarshal.Cast<byte, float>(g.bytes),
-                                MemoryMarshal.Cast<byte, float>(m.bytes), MemoryMarshal.Cast<byte, float>(v.bytes),
-                                MemoryMarshal.Cast<byte, float>(d.bytes), (float)0.9, (float)(1 - 0.9), (float)0.999,
+                            Step(TensorMemory.Floats(p), TensorMemory.Floats(g), TensorMemory.Floats(m), TensorMemory.Floats(v),
+                                TensorMemory.Floats(d), (float)0.9, (float)(1 - 0.9), (float)0.999,
                                 (float)(1 - 0.999), (float)Math.Sqrt(bc2), (float)1e-8, (float)(-(1e-3 / bc1)));
                         }
                         else
