@@ -93,7 +93,8 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
         var observer = new JobSpans();
         await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
             parallel: 2, observer, backend: Backend(backend));
-        var state = await host.RunAsync(new ExperimentRequest("parallel", TinyRun.Settings(epochs: 4)));
+        // Long enough jobs (batch-1 passes now take milliseconds) that two running at once have passes in common.
+        var state = await host.RunAsync(new ExperimentRequest("parallel", TinyRun.Settings(epochs: 40)));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
         Assert.True(observer.MaxOverlap() >= 2, $"at most {observer.MaxOverlap()} jobs overlapped");
     }
