@@ -24,6 +24,12 @@ try
             Profile.Print(Profile.Run(fx, int.Parse(Arg("--reps", "3")), Arg("--models", "teacher,student")));
             return 0;
         }
+        case "minibatch":
+        {
+            using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
+            MiniBatchProfile.Run(fx, int.Parse(Arg("--passes", "10")), int.Parse(Arg("--batch-size", "32")));
+            return 0;
+        }
         case "infer":
         {
             using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
@@ -60,7 +66,7 @@ try
             var seeds = Arg("--seeds", "0").Split(',').Select(int.Parse).ToList();
             var section = SideBySide.Run(driver, Directory.GetCurrentDirectory(), Arg("--python", "/usr/bin/python3"),
                 Arg("--reference", "../shared/reference/study_reference.py"), Arg("--data", DefaultData.Path), seeds,
-                withBackends: seeds.Count == 1, failures);
+                Arg("--reference-threads", "1,2").Split(',').Select(int.Parse).ToList(), withBackends: seeds.Count == 1, failures);
             section["machine"] = Driver.Machine();
             section["failures"] = new JsonArray(failures.Select(f => (JsonNode)f).ToArray());
             var results = File.Exists(resultsPath) ? JsonNode.Parse(File.ReadAllText(resultsPath))!.AsObject() : new JsonObject();
@@ -83,7 +89,7 @@ try
             Console.Error.WriteLine("""
                 usage: distillery-bench all --cli PATH/distillery.dll [--tiny] [--results bench/results.json] [--work DIR]
                                             [--p1-reps N] [--p2-reps N] [--skip-p1] [--only durable]
-                       distillery-bench sidebyside --cli PATH [--results F] [--seeds 0 | 0,1,2] [--python /usr/bin/python3]
+                       distillery-bench sidebyside --cli PATH [--results F] [--seeds 0 | 0,1,2] [--reference-threads 1,2] [--python /usr/bin/python3]
                                             [--reference ../shared/reference/study_reference.py]  the study's code vs distillery run
                        distillery-bench loop --from RUNID --run-id ID [--out DIR | --connection C] [--parallel N]  a run's jobs, no durable host
                        distillery-bench readme [--results bench/results.json]  regenerate the READMEs' benchmark blocks

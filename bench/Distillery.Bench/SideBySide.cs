@@ -38,7 +38,7 @@ public static class SideBySide
     }
 
     public static JsonObject Run(Driver driver, string repositoryRoot, string python, string script, string data, IReadOnlyList<int> seeds,
-        bool withBackends, List<string> failures)
+        IReadOnlyList<int> referenceThreads, bool withBackends, List<string> failures)
     {
         var result = new JsonObject { ["script"] = script, ["python"] = python, ["data"] = data, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()) };
         var reason = Unavailable(python, script);
@@ -50,9 +50,9 @@ public static class SideBySide
         }
         result["torch"] = Capture(python, ["-c", "import torch; print(torch.__version__)"]);
 
-        // The study's code at its best: both thread counts on the first seed, then the faster one for the other seeds.
+        // The study's code at its best: each thread count on the first seed, then the faster one for the other seeds.
         var reference = new JsonArray();
-        var byThreads = new[] { 1, 2 }.Select(t => Reference(python, script, data, t, seeds[0])).ToList();
+        var byThreads = referenceThreads.Select(t => Reference(python, script, data, t, seeds[0])).ToList();
         foreach (var r in byThreads) reference.Add(r.Json);
         var best = byThreads.MinBy(r => r.Wall)!;
         var referenceRuns = new List<ReferenceRun> { best };
@@ -79,6 +79,17 @@ public static class SideBySide
         }
         result["rows"] = rows;
         result["losses"] = Losses(referenceRuns, p1, failures);
+        if (seeds.Count > 1)
+        {
+            // Parity: the same seeds with libtorch's autograd and Adam (the arithmetic before the fused steps), so a
+            // difference from the study's code can be told apart from one the fused steps make.
+            var libtorch = seeds.Select(seed => driver.RunCli($"p1-libtorch-seed{seed}",
+                ["--data", data, "--seed", seed.ToString(Inv), "--kernels", "libtorch"])).ToList();
+            var libtorchFailures = new List<string>();
+            result["lossesLibtorch"] = Losses(referenceRuns, libtorch, libtorchFailures);
+            result["libtorchFailures"] = new JsonArray(libtorchFailures.Select(f => (JsonNode)f).ToArray());
+            result["perSeed"] = PerSeed(seeds, referenceRuns, p1, libtorch);
+        }
         Print(result);
         return result;
     }
@@ -147,6 +158,34 @@ public static class SideBySide
                     ["within"] = within, ["over"] = reference.Count == 1 ? "folds" : "seeds",
                 });
             }
+        return rows;
+    }
+
+    /// <summary>Per seed and side: each model's final train and test loss (mean over folds) and the best teacher's fold.</summary>
+    private static JsonArray PerSeed(IReadOnlyList<int> seeds, IReadOnlyList<ReferenceRun> reference, IReadOnlyList<Driver.CliRun> fused,
+        IReadOnlyList<Driver.CliRun> libtorch)
+    {
+        JsonObject Ours(Driver.CliRun run)
+        {
+            var side = new JsonObject { ["bestTeacherFold"] = run.Results["bestTeacherFold"]?.DeepClone(), ["runId"] = run.RunId };
+            foreach (var m in Models)
+                side[m] = new JsonObject
+                {
+                    ["train"] = run.Results["summary"]![m]!["meanTrain"]!.DeepClone(), ["test"] = run.Results["summary"]![m]!["meanTest"]!.DeepClone(),
+                };
+            return side;
+        }
+        var rows = new JsonArray();
+        for (var i = 0; i < seeds.Count; i++)
+        {
+            var study = new JsonObject { ["bestTeacherFold"] = reference[i].Output["best_teacher_fold"]?.DeepClone() };
+            foreach (var m in Models)
+                study[m] = new JsonObject
+                {
+                    ["train"] = reference[i].Output[m]!["mean_train"]!.DeepClone(), ["test"] = reference[i].Output[m]!["mean_test"]!.DeepClone(),
+                };
+            rows.Add(new JsonObject { ["seed"] = seeds[i], ["study"] = study, ["fused"] = Ours(fused[i]), ["libtorch"] = Ours(libtorch[i]) });
+        }
         return rows;
     }
 

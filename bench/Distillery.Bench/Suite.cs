@@ -38,7 +38,7 @@ public static class Suite
         if (!tiny)
         {
             var side = SideBySide.Run(driver, Directory.GetCurrentDirectory(), "/usr/bin/python3", "../shared/reference/study_reference.py",
-                DefaultData.Path, [0], withBackends: true, failures);
+                DefaultData.Path, [0], [1, 2], withBackends: true, failures);
             side["machine"] = machine.DeepClone();
             results["sideBySide"] = side;
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Distillery.Data;
 using Distillery.Experiments;
 using Distillery.Hosting;
+using Distillery.Training;
 
 namespace Distillery.Cli;
 
@@ -39,6 +40,7 @@ public sealed class CliOptions
     public Option<string?> TargetTransform { get; } = new("--target-transform") { Description = $"{TargetTransforms.NoneName} (default) or {TargetTransforms.Log1pName}: transform the target before scaling (inverted in every forecast)." };
     public Option<int?> EarlyStoppingPatience { get; } = new("--early-stopping-patience") { Description = "Early stopping (off by default): stop after this many passes without a lower loss on a validation block of each fold's latest training windows, and keep the best pass's weights; 0 turns a preset's off." };
     public Option<string?> Features { get; } = new("--features") { Description = "Input columns (default all: every column the cleaning keeps): top:K keeps the target and the K columns most correlated with it on the training rows, or list column names, comma-separated (the target is always kept; a listed column the data lacks is left out and the report says so)." };
+    public Option<string?> Kernels { get; } = new("--kernels") { Description = $"{TrainingKernelNames.FusedName} (default: Distillery's vectorised training steps and Adam) or {TrainingKernelNames.LibtorchName} (libtorch's autograd and Adam, bit for bit the numbers before the fused steps; slower)." };
     public Option<double?> ValidationFraction { get; } = new("--validation-fraction") { Description = $"With --early-stopping-patience: the share of each fold's training windows held out (default {ExperimentSettings.DefaultValidationFraction})." };
     public Option<int[]?> PlotWindows { get; } = new("--plot-windows") { Description = "Windows (0-based) whose forecasts the report draws (default: the study's 133 306 411 505 761 where they exist).", AllowMultipleArgumentsPerToken = true };
 
@@ -61,11 +63,11 @@ public sealed class CliOptions
     public IEnumerable<Option> DataOptions => [Data, Location, Target, InputDays, OutputDays];
 
     public IEnumerable<Option> RunOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Kernels, Preset, Threads, Parallel, Out, Connection, TaskHub, Takeover, NoWait, Container, RunId, Resume, PlotWindows];
 
     /// <summary>The options that make up a run's settings (a resumed run takes them from its stored settings.json).</summary>
     public IEnumerable<Option> SettingsOptions => [.. DataOptions, Protocol, Folds, SplitSeed, Epochs, BatchSize, TeacherLr, StudentLr, Seed,
-        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Preset, Threads, RunId, PlotWindows];
+        Alpha, StudentHidden, StudentLayers, Normalization, TargetTransform, EarlyStoppingPatience, ValidationFraction, Features, Kernels, Preset, Threads, RunId, PlotWindows];
 
     /// <summary>The data sources of --data or --location, each parsed (a bad one is named here, before anything runs),
     /// as <see cref="ExperimentSettings.Data"/> holds them (null: the embedded default).</summary>
@@ -112,6 +114,7 @@ public sealed class CliOptions
             EarlyStoppingPatience = Pick(EarlyStoppingPatience, preset.EarlyStoppingPatience) is > 0 and var patience ? patience : null,
             ValidationFraction = Pick(ValidationFraction, preset.ValidationFraction),
             Features = Pick(Features, preset.Features),
+            Kernels = result.GetValue(Kernels),
         }.Validated();
     }
 

@@ -9,7 +9,9 @@ namespace Distillery.Hosting;
 /// what the gRPC sidecar's dispatcher does not: cap the activities run at once (<c>--parallel</c>), renew the lock of
 /// every running activity (a training job outlives the work-item visibility timeout; unrenewed, another worker would
 /// take it over while it still runs), and drain on shutdown — stop taking work, let running work finish within a
-/// grace period, then abandon what is left so that another worker takes it at once.
+/// grace period, then abandon what is left so that another worker takes it at once. The cap is a semaphore taken
+/// before each fetch and given back the moment an activity ends: the sidecar's dispatcher, when it is the one at its
+/// cap, polls for a free slot every 500 ms, and a run of short jobs would lose a quarter of a second per job.
 /// </summary>
 public sealed class WorkerOrchestrationService(IOrchestrationService inner, int maxActivities, TimeSpan renewEvery)
     : IOrchestrationService
@@ -17,6 +19,7 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
     private readonly ConcurrentDictionary<TaskActivityWorkItem, CancellationTokenSource> activities = new();
     private readonly ConcurrentDictionary<TaskOrchestrationWorkItem, byte> orchestrations = new();
     private readonly CancellationTokenSource draining = new();
+    private readonly SemaphoreSlim slots = new(maxActivities, maxActivities);
 
     /// <summary>Work items (activities and orchestration episodes) this process holds right now.</summary>
     public int InFlight => activities.Count + orchestrations.Count;
@@ -36,6 +39,7 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
             if (!activities.TryRemove(item, out var renewal)) continue;
             await StopRenewingAsync(renewal);
             await inner.AbandonTaskActivityWorkItemAsync(item);
+            slots.Release();
             abandoned++;
         }
         return abandoned;
@@ -44,17 +48,28 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
     public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         if (IsDraining) return await Idle<TaskActivityWorkItem>(receiveTimeout, cancellationToken);
-        var item = await inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
-        if (item is null) return null!;
-        if (IsDraining)
+        // A free slot first (released the moment an activity ends), then the work: never more than the cap at once.
+        if (!await slots.WaitAsync(SlotWait(receiveTimeout), cancellationToken)) return null!;
+        TaskActivityWorkItem? item = null;
+        try
         {
-            await inner.AbandonTaskActivityWorkItemAsync(item);
-            return null!;
+            item = await inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+            if (item is null) return null!;
+            if (IsDraining)
+            {
+                await inner.AbandonTaskActivityWorkItemAsync(item);
+                item = null;
+                return null!;
+            }
+            var renewal = new CancellationTokenSource();
+            activities[item] = renewal;
+            _ = RenewAsync(item, renewal.Token);
+            return item;
         }
-        var renewal = new CancellationTokenSource();
-        activities[item] = renewal;
-        _ = RenewAsync(item, renewal.Token);
-        return item;
+        finally
+        {
+            if (item is null) slots.Release();
+        }
     }
 
     private async Task RenewAsync(TaskActivityWorkItem item, CancellationToken ct)
@@ -83,6 +98,7 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
     public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         if (!activities.TryRemove(workItem, out var renewal)) return; // abandoned while it ran: another worker has it now
+        slots.Release();
         await StopRenewingAsync(renewal);
         await inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
     }
@@ -90,9 +106,14 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
     public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
     {
         if (!activities.TryRemove(workItem, out var renewal)) return;
+        slots.Release();
         await StopRenewingAsync(renewal);
         await inner.AbandonTaskActivityWorkItemAsync(workItem);
     }
+
+    /// <summary>How long a fetch waits for a free slot: the sidecar asks with an infinite timeout, which is fine (the
+    /// wait ends with a slot or with the dispatcher's cancellation).</summary>
+    private static TimeSpan SlotWait(TimeSpan receiveTimeout) => receiveTimeout < TimeSpan.Zero ? Timeout.InfiniteTimeSpan : receiveTimeout;
 
     public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) =>
         inner.RenewTaskActivityWorkItemLockAsync(workItem);
@@ -180,7 +201,9 @@ public sealed class WorkerOrchestrationService(IOrchestrationService inner, int 
         return null!;
     }
 
-    public int MaxConcurrentTaskActivityWorkItems => maxActivities;
+    /// <summary>What the sidecar's dispatcher sees: more than this process ever runs, so it never throttles (by polling)
+    /// itself; the cap is <see cref="slots"/>.</summary>
+    public int MaxConcurrentTaskActivityWorkItems => int.MaxValue;
     public int MaxConcurrentTaskOrchestrationWorkItems => inner.MaxConcurrentTaskOrchestrationWorkItems;
     public int TaskActivityDispatcherCount => inner.TaskActivityDispatcherCount;
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;

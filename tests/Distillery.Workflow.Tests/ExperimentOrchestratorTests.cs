@@ -99,6 +99,34 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
         Assert.True(observer.MaxOverlap() >= 2, $"at most {observer.MaxOverlap()} jobs overlapped");
     }
 
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Parallel_caps_the_jobs_at_once(string backend)
+    {
+        using var dir = new TempDir();
+        var observer = new JobSpans();
+        await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
+            parallel: 1, observer, backend: Backend(backend));
+        var state = await host.RunAsync(new ExperimentRequest("capped", TinyRun.Settings(epochs: 10)));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(1, observer.MaxOverlap());
+    }
+
+    [Fact]
+    public async Task A_job_starts_as_soon_as_a_slot_frees()
+    {
+        // The sidecar's own dispatcher, at its cap, looks for a free slot every 500 ms: a run of short jobs would wait
+        // 250 ms on average between jobs. The worker's cap hands a slot over at once.
+        using var dir = new TempDir();
+        var observer = new JobSpans();
+        await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
+            parallel: 1, observer);
+        var state = await host.RunAsync(new ExperimentRequest("handover", TinyRun.Settings(epochs: 0)));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        var gaps = observer.Gaps();
+        Assert.True(gaps.Count >= 5, $"{gaps.Count} gaps");
+        Assert.True(gaps.Average() < 175, $"mean gap between one job's last pass and the next job's first {gaps.Average():F0} ms ({string.Join(", ", gaps.Select(g => $"{g:F0}"))})");
+    }
+
     /// <summary>First and last pass time of every job; overlapping spans mean jobs ran at the same time.</summary>
     private sealed class JobSpans : ITrainingObserver
     {
@@ -111,5 +139,12 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
         }
 
         public int MaxOverlap() => spans.Values.Max(a => spans.Values.Count(b => b.First <= a.Last && a.First <= b.Last));
+
+        /// <summary>Milliseconds from each job's last pass to the next job's first, in start order.</summary>
+        public List<double> Gaps()
+        {
+            var ordered = spans.Values.OrderBy(s => s.First).ToList();
+            return ordered.Zip(ordered.Skip(1), (a, b) => (b.First - a.Last).TotalMilliseconds).ToList();
+        }
     }
 }

@@ -70,6 +70,10 @@ public sealed record ExperimentSettings
     /// target is always kept). Null is every column the cleaning keeps, the study's, and is not written.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Features { get; init; }
+    /// <summary><c>fused</c> (the default) or <c>libtorch</c> (<see cref="Training.TrainingKernels"/>): which arithmetic
+    /// trains the networks. Null is fused and is not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Kernels { get; init; }
 
     /// <summary>Each invalid field with the reason, empty when the settings are usable.</summary>
     public IReadOnlyList<(string Field, string Problem)> Problems()
@@ -107,6 +111,8 @@ public sealed record ExperimentSettings
             $"must be > 0 and ≤ 0.5, got {ValidationFraction}");
         try { FeatureSelection.Parse(Features); }
         catch (InvalidInputException e) { problems.Add(("features", e.Message)); }
+        Check(Kernels is null || Training.TrainingKernelNames.Names.Contains(Kernels), "kernels",
+            $"must be one of {string.Join(", ", Training.TrainingKernelNames.Names)}, got '{Kernels}'");
         Check(ValidationFraction is null || EarlyStoppingPatience is not null, "validationFraction", "only applies with earlyStoppingPatience");
         return problems;
     }
@@ -122,6 +128,10 @@ public sealed record ExperimentSettings
     /// <summary><see cref="Features"/> typed (throws <see cref="InvalidInputException"/> when it does not parse).</summary>
     [JsonIgnore]
     public FeatureSelection FeatureSelection => FeatureSelection.Parse(Features);
+
+    /// <summary><see cref="Kernels"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
+    [JsonIgnore]
+    public Training.TrainingKernels TrainingKernels => Training.TrainingKernelNames.Parse(Kernels);
 
     /// <summary><see cref="TargetTransform"/> typed (throws <see cref="InvalidInputException"/> for an unknown name).</summary>
     [JsonIgnore]

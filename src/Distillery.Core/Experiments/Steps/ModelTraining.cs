@@ -92,8 +92,8 @@ public sealed class ModelTraining(IArtifactStore store, PrepareDatasetStep prepa
             ? ValidationSplit.Split(split, fraction, settings.InputDays, settings.OutputDays)
             : (split.TrainIndices, null);
         var fold = new FoldTensors(windows.Inputs, targets, windows.Targets, trainWindows, split.TestIndices, validationWindows);
-        var options = new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize, settings.Seed)
-            { EarlyStoppingPatience = settings.EarlyStoppingPatience };
+        var options = settings.TrainingKernels.Apply(new TrainingOptions(settings.Epochs, settings.LearningRate(request.Kind), settings.BatchSize,
+            settings.Seed) { EarlyStoppingPatience = settings.EarlyStoppingPatience });
         var curves = Trainer.Train(model, fold, options, alsoTestVsTruth: request.Kind.LearnsFromTeacher(),
             onPass: p => observer?.OnPass(request.RunId, request.Kind, request.Fold, p), ct: ct);
         var (truth, calibration) = EvaluateOnTest(model, windows, normalization, meta, matrix, split, validationWindows);
