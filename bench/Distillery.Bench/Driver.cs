@@ -62,16 +62,19 @@ public sealed partial class Driver(string cli, string work)
     private static ProcessRun RunProcess(string label, IReadOnlyList<string> args) => RunProcess(label, "dotnet", args);
 
     /// <summary><paramref name="program"/> with these arguments, timed as <see cref="RunProcess(string, IReadOnlyList{string})"/>.</summary>
-    public static (double Wall, long? MaxRssKb, string Stdout) Run(string label, string program, IReadOnlyList<string> args)
+    public static (double Wall, long? MaxRssKb, string Stdout) Run(string label, string program, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var run = RunProcess(label, program, args);
+        var run = RunProcess(label, program, args, environment);
         return (run.Wall, run.MaxRssKb, run.Stdout);
     }
 
-    private static ProcessRun RunProcess(string label, string program, IReadOnlyList<string> args)
+    private static ProcessRun RunProcess(string label, string program, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var timeTool = File.Exists("/usr/bin/time") ? "/usr/bin/time" : null;
         var psi = new ProcessStartInfo(timeTool ?? program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         if (timeTool is not null) { psi.ArgumentList.Add("-v"); psi.ArgumentList.Add(program); }
         foreach (var a in args) psi.ArgumentList.Add(a);
         Console.Error.WriteLine($"[bench] {label}: {program} {Shown(program == "dotnet" ? args.Skip(1) : args)}");

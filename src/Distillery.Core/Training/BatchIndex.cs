@@ -10,6 +10,7 @@ internal sealed class BatchIndex : IDisposable
     private readonly int batchSize;
     private readonly long seed;
     private Tensor? order;
+    private int[] orderWindows;
 
     public BatchIndex(int[] windows, int batchSize, long seed)
     {
@@ -17,6 +18,7 @@ internal sealed class BatchIndex : IDisposable
         this.batchSize = batchSize;
         this.seed = seed;
         Count = (windows.Length + batchSize - 1) / batchSize;
+        orderWindows = windows;
     }
 
     public int Count { get; }
@@ -26,7 +28,15 @@ internal sealed class BatchIndex : IDisposable
     {
         if (batchSize == 1) return;
         order?.Dispose();
-        order = tensor(Trainer.ShuffledOrder(windows, seed, pass).Select(i => (long)i).ToArray());
+        orderWindows = Trainer.ShuffledOrder(windows, seed, pass);
+        order = tensor(orderWindows.Select(i => (long)i).ToArray());
+    }
+
+    /// <summary>The windows of batch <paramref name="batch"/> of this pass, in order.</summary>
+    public ReadOnlySpan<int> Windows(int batch)
+    {
+        var start = batch * batchSize;
+        return orderWindows.AsSpan(start, Math.Min(batchSize, orderWindows.Length - start));
     }
 
     public (Tensor X, Tensor Y, int Size) Select(int batch, Tensor inputs, Tensor targets)

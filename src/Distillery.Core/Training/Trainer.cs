@@ -28,13 +28,14 @@ public static class Trainer
         var validation = patience is null ? null : new double[passes];
         using var optimizer = FlatAdam.Create(model.parameters(), options.LearningRate, options.Adam);
         // After the optimizer, which gives every parameter its gradient storage.
-        using var fused = options.FusedSteps && options.BatchSize == 1 && fold.Inputs.is_contiguous() && fold.Targets.is_contiguous()
-                    && fold.Inputs.dtype == ScalarType.Float32 && fold.Targets.dtype == ScalarType.Float32
-            ? Kernels.FusedSteps.For(model)
-            : null;
+        var fusable = options.FusedSteps && fold.Inputs.is_contiguous() && fold.Targets.is_contiguous()
+                      && fold.Inputs.dtype == ScalarType.Float32 && fold.Targets.dtype == ScalarType.Float32;
+        using var fused = fusable && options.BatchSize == 1 ? Kernels.FusedSteps.For(model) : null;
+        using var fusedBatch = fusable && options.BatchSize > 1 ? Kernels.FusedSteps.ForBatches(model) : null;
         var inputWidth = (int)(fold.Inputs.numel() / Math.Max(1, fold.Inputs.shape[0]));
         var targetWidth = (int)(fold.Targets.numel() / Math.Max(1, fold.Targets.shape[0]));
-        ReadOnlySpan<float> inputs = fused is null ? default : Floats(fold.Inputs), targets = fused is null ? default : Floats(fold.Targets);
+        var spans = fused is not null || fusedBatch is not null;
+        ReadOnlySpan<float> inputs = spans ? Floats(fold.Inputs) : default, targets = spans ? Floats(fold.Targets) : default;
         using var batches = new BatchIndex(fold.TrainWindows, options.BatchSize, options.Seed);
         using var testIndex = tensor(fold.TestWindows.Select(i => (long)i).ToArray());
         using var testInputs = fold.Inputs.index_select(0, testIndex);
@@ -63,6 +64,13 @@ public static class Trainer
                     var windowLoss = fused.Step(inputs.Slice(w * inputWidth, inputWidth), targets.Slice(w * targetWidth, targetWidth));
                     optimizer.Step();
                     sum += windowLoss;
+                    continue;
+                }
+                if (fusedBatch is not null)
+                {
+                    optimizer.ZeroGrad();
+                    sum += fusedBatch.StepBatch(inputs, targets, batches.Windows(b));
+                    optimizer.Step();
                     continue;
                 }
                 using var scope = NewDisposeScope();

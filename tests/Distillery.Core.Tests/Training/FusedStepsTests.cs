@@ -40,6 +40,7 @@ public class FusedStepsTests
 
         using var step = FusedSteps.For(model)!;
         Assert.NotNull(step);
+        optimizer.ZeroGrad(); // the fused step adds to the gradient storage, as autograd does
         var fused = step.Step(MemoryMarshal.Cast<byte, float>(x.bytes), MemoryMarshal.Cast<byte, float>(y.bytes));
         Assert.Equal(loss.item<float>(), fused, 1e-6 * Math.Max(1, Math.Abs(fused)));
         foreach (var (name, p) in model.named_parameters())
@@ -53,9 +54,56 @@ public class FusedStepsTests
     }
 
     [Theory]
-    [InlineData(ModelKind.Teacher)]
-    [InlineData(ModelKind.Student)]
-    public void Training_with_the_fused_step_follows_libtorchs_and_repeats_to_the_last_bit(ModelKind kind)
+    [InlineData(7, 4, 3, false, 5)]
+    [InlineData(7, 4, 3, true, 3)]
+    [InlineData(523, 10, 14, false, 8)] // the study's
+    [InlineData(6, 4, 3, false, 1, 5, 1, 8)] // one small layer, batch 1 through the mini-batch path
+    [InlineData(6, 4, 3, false, 4, 5, 1, 8)]
+    public void A_mini_batch_teacher_step_matches_autograds_loss_and_gradients(int features, int days, int outputs, bool linearHead, int batch,
+        int hidden = 15, int layers = 3, int head = 25)
+    {
+        var shape = new ModelShape(features, days, outputs, TeacherHidden: hidden, TeacherLayers: layers, TeacherHead: head, LinearHead: linearHead);
+        using var model = ModelFactory.Create(ModelKind.Teacher, shape);
+        ModelFactory.Initialize(model, 5);
+        using var optimizer = FlatAdam.Create(model.parameters(), 1e-3);
+        using var generator = new TorchSharp.torch.Generator(13);
+        using var inputs = rand([batch + 3, days, features], generator: generator);
+        using var targets = rand([batch + 3, outputs], generator: generator);
+        var windows = new[] { 4, 0, 2, 7, 5, 1, 3, 6, 9, 8, 10 }.Where(w => w < batch + 3).Take(batch).ToArray();
+
+        optimizer.ZeroGrad();
+        using var index = tensor(windows.Select(w => (long)w).ToArray());
+        using var loss = nn.functional.mse_loss(model.call(inputs.index_select(0, index)), targets.index_select(0, index));
+        loss.backward();
+        var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
+
+        using var step = FusedSteps.ForBatches(model)!;
+        optimizer.ZeroGrad();
+        var sum = step.StepBatch(MemoryMarshal.Cast<byte, float>(inputs.bytes), MemoryMarshal.Cast<byte, float>(targets.bytes), windows);
+        Assert.Equal(loss.item<float>() * batch, sum, 1e-5 * Math.Max(1, Math.Abs(sum)));
+        foreach (var (name, p) in model.named_parameters())
+        {
+            var got = p.grad!.data<float>().ToArray();
+            var want = expected[name];
+            var scale = want.Max(Math.Abs) + 1e-12f;
+            for (var i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * scale, $"{name}[{i}]: {got[i]} vs {want[i]} (scale {scale})");
+        }
+    }
+
+    [Fact]
+    public void The_student_has_no_mini_batch_step_libtorchs_gemms_are_its_step()
+    {
+        using var model = ModelFactory.Create(ModelKind.Student, new ModelShape(7, 4, 3));
+        using var optimizer = FlatAdam.Create(model.parameters(), 1e-3);
+        Assert.Null(FusedSteps.ForBatches(model));
+    }
+
+    [Theory]
+    [InlineData(ModelKind.Teacher, 1)]
+    [InlineData(ModelKind.Student, 1)]
+    [InlineData(ModelKind.Teacher, 8)]
+    public void Training_with_the_fused_step_follows_libtorchs_and_repeats_to_the_last_bit(ModelKind kind, int batchSize)
     {
         var fold = FlatAdamTests.Problem(40, 4, 7, 3, 5);
         var shape = new ModelShape(7, 4, 3);
@@ -63,7 +111,7 @@ public class FusedStepsTests
         {
             using var model = ModelFactory.Create(kind, shape);
             ModelFactory.Initialize(model, 11);
-            return Trainer.Train(model, fold, new TrainingOptions(Epochs: 3, LearningRate: 3e-3, BatchSize: 1, Seed: 0) { FusedSteps = fusedTeacher });
+            return Trainer.Train(model, fold, new TrainingOptions(Epochs: 3, LearningRate: 3e-3, batchSize, Seed: 0) { FusedSteps = fusedTeacher });
         }
         var fused = Train(true);
         Assert.Equal(fused.Train, Train(true).Train);

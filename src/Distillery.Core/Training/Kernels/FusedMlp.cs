@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using static Distillery.Training.TensorMemory;
 using static TorchSharp.torch;
@@ -6,8 +7,8 @@ namespace Distillery.Training.Kernels;
 
 /// <summary>
 /// A stack of linear layers with ReLU between them and an optional sigmoid on the output, for one window at a time:
-/// forward keeping the activations, the MSE loss's gradient, and backward writing each weight's and bias's gradient
-/// into the module's own gradient storage (not accumulated: the optimizer leaves it zero after each step). The
+/// forward keeping the activations, the MSE loss's gradient, and backward adding each weight's and bias's gradient
+/// into the module's own gradient storage (which the optimizer leaves zero after each step: adding to zero is writing). The
 /// student is one; the teacher's head is another. Buffers are allocated once.
 /// </summary>
 internal sealed class FusedMlp : IDisposable
@@ -32,6 +33,7 @@ internal sealed class FusedMlp : IDisposable
 
     public ReadOnlySpan<float> Output => a[^1];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> input)
     {
         for (var i = 0; i < layers.Length; i++)
@@ -47,8 +49,10 @@ internal sealed class FusedMlp : IDisposable
     }
 
     /// <summary>The MSE of the output against <paramref name="y"/> (mean over outputs), and its gradient at the output
-    /// layer's pre-activation, ready for <see cref="Backward"/>.</summary>
-    public float MseLoss(ReadOnlySpan<float> y)
+    /// layer's pre-activation times <paramref name="scale"/> (1/n for one window of a batch of n), ready for
+    /// <see cref="Backward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float MseLoss(ReadOnlySpan<float> y, float scale = 1f)
     {
         var (output, d) = (a[^1], dz[^1]);
         if (y.Length != output.Length) throw new ArgumentException("target of the wrong size");
@@ -57,13 +61,14 @@ internal sealed class FusedMlp : IDisposable
         {
             var e = output[k] - y[k];
             loss += e * e;
-            var dy = 2f * e / output.Length;
+            var dy = scale == 1f ? 2f * e / output.Length : 2f * e / output.Length * scale;
             d[k] = sigmoidOutput ? dy * output[k] * (1 - output[k]) : dy;
         }
         return loss / output.Length;
     }
 
-    /// <summary>Writes every layer's gradients; <paramref name="dInput"/> (unless empty) gets the input's gradient.</summary>
+    /// <summary>Adds every layer's gradients; <paramref name="dInput"/> (unless empty) gets the input's gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> input, Span<float> dInput)
     {
         for (var i = layers.Length - 1; i >= 0; i--)
@@ -77,10 +82,8 @@ internal sealed class FusedMlp : IDisposable
             below.Clear();
             for (var r = 0; r < d.Length; r++)
             {
-                dB[r] = d[r];
-                var row = dW.Slice(r * source.Length, source.Length);
-                row.Clear();
-                VectorMath.Axpy(d[r], source, row);
+                dB[r] += d[r];
+                VectorMath.Axpy(d[r], source, dW.Slice(r * source.Length, source.Length));
                 if (!below.IsEmpty) VectorMath.Axpy(d[r], w.Slice(r * source.Length, source.Length), below);
             }
             if (i == 0) break;
@@ -104,6 +107,7 @@ internal static class VectorMath
 {
     public static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var n = Vector<float>.Count;
@@ -116,6 +120,7 @@ internal static class VectorMath
     }
 
     /// <summary>y += α · x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         if (alpha == 0) return;

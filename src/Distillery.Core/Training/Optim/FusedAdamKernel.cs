@@ -51,6 +51,7 @@ internal static class FusedAdamKernel
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> d,
         float beta1, float alpha1, float beta2, float alpha2, float sqrtBc2, float eps, float negStepSize)
     {
@@ -72,6 +73,7 @@ internal static class FusedAdamKernel
     /// p = p + (c·m)/(√v / √(1−β₂ᵗ) + ε); g = 0. The same operations and roundings as <see cref="Step"/> except the
     /// root (correctly rounded here); no scratch buffer, each element read and written once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StepIeee(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
         float beta1, float alpha1, float beta2, float alpha2, float sqrtBc2, float eps, float negStepSize)
     {
@@ -129,6 +131,7 @@ internal static class FusedAdamKernel
     /// <summary>m = fma(g, α₁, m·β₁); v = fma(α₂·g, g, v·β₂); g = 0; d = v, or 1 where v is zero or subnormal (their
     /// square roots are taken exactly in <see cref="Update"/>: MKL's equal IEEE's there, but its special-case path is
     /// slow, and a trained model's v has many exact zeros).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Moments(Lanes x, float beta1, float alpha1, float beta2, float alpha2)
     {
         var b1 = Vector256.Create(beta1);
@@ -159,6 +162,7 @@ internal static class FusedAdamKernel
     }
 
     /// <summary>√v (d holds MKL's √v, except where v is zero or subnormal); den = √v / √(1−β₂ᵗ) + ε; p = p + (c·m)/den.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Update(Lanes x, float sqrtBc2, float eps, float c)
     {
         var s = Vector256.Create(sqrtBc2);
