@@ -134,7 +134,6 @@ public static class DistilleryCli
         else if (!await RunSettings.StoreAsync(store, runId, settings, ct))
             throw new InvalidInputException(
                 $"run '{runId}' already exists in {store.Describe()} with other settings: resume it with --resume {runId}, or choose another --run-id");
-        TorchSharp.torch.set_num_threads(settings.Threads);
         var backend = o.Backend(result);
         var request = new ExperimentRequest(runId, settings);
 
@@ -151,7 +150,10 @@ public static class DistilleryCli
         stdout.WriteLine($"run {runId}: {settings.Data ?? "embedded US_FL"} → {store.Describe()}/runs/{runId} ({backend.Describe()})");
         async Task<OrchestrationMetadata> Run(IRunProgress progress)
         {
+            // libtorch takes about half a second to load: it loads on another core while the durable host starts.
+            var torchLoaded = Task.Run(() => TorchSharp.torch.set_num_threads(settings.Threads), ct);
             await using var host = await ExperimentHost.StartAsync(store, dataOptions, parallel, progress, backend: backend, ct: ct);
+            await torchLoaded;
             await host.ScheduleAsync(request, ct);
             return await host.WaitAsync(runId, progress.OnStatus, ct);
         }

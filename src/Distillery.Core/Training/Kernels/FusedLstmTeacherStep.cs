@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using Distillery.Models;
 using static Distillery.Training.Kernels.VectorMath;
@@ -216,20 +217,20 @@ public sealed class FusedLstmTeacherStep : IFusedStep, IFusedBatchStep
                 var gt = gl.AsSpan(t * g4, g4);
                 if (t > 0)
                     for (var j = 0; j < hidden; j++) Axpy(h[(t - 1) * hidden + j], recurrentT.AsSpan(j * g4, g4), gt);
+                // The gates' nonlinearities, vectorised: σ on the input and forget gates (side by side), tanh on the
+                // candidate, σ on the output gate; then the cell and its tanh.
+                TensorPrimitives.Sigmoid(gt[..(2 * hidden)], gt[..(2 * hidden)]);
+                TensorPrimitives.Tanh(gt.Slice(2 * hidden, hidden), gt.Slice(2 * hidden, hidden));
+                TensorPrimitives.Sigmoid(gt.Slice(3 * hidden, hidden), gt.Slice(3 * hidden, hidden));
+                var ct = c.AsSpan(t * hidden, hidden);
                 for (var j = 0; j < hidden; j++)
                 {
-                    var i = Sigmoid(gt[j]);
-                    var f = Sigmoid(gt[hidden + j]);
-                    var g = MathF.Tanh(gt[2 * hidden + j]);
-                    var o = Sigmoid(gt[3 * hidden + j]);
-                    (gt[j], gt[hidden + j], gt[2 * hidden + j], gt[3 * hidden + j]) = (i, f, g, o);
                     var cPrev = t > 0 ? c[(t - 1) * hidden + j] : 0f;
-                    var ct = f * cPrev + i * g;
-                    c[t * hidden + j] = ct;
-                    var tct = MathF.Tanh(ct);
-                    tc[t * hidden + j] = tct;
-                    h[t * hidden + j] = o * tct;
+                    ct[j] = gt[hidden + j] * cPrev + gt[j] * gt[2 * hidden + j];
                 }
+                var tct = tc.AsSpan(t * hidden, hidden);
+                TensorPrimitives.Tanh(ct, tct);
+                TensorPrimitives.Multiply(gt.Slice(3 * hidden, hidden), tct, h.AsSpan(t * hidden, hidden));
             }
         }
         output[layers - 1].CopyTo(flat, 0);
