@@ -8,6 +8,8 @@
 #   bench/run.sh --only side-by-side  only the study's own code (../shared/reference/study_reference.py) beside
 #                                `distillery run` (default, fast, forecast, Azure Storage), merged into bench/results.json
 #   bench/run.sh --parity        the same, seeds 0, 1, 2 on both sides, losses compared over the seeds (long: ~2 h)
+#   bench/run.sh --only growth   only the cost as work grows: --preset fast against windows (0.5-4x) and locations (1-8),
+#                                one process and two worker processes, merged into bench/results.json (~10 min)
 #   bench/run.sh --only durable  only the durable backends' overhead (against a plain loop) and scale-out, merged into
 #                                bench/results.json (with --tiny: on tiny data, into the work folder)
 # The durable scenarios start Azurite (node_modules/.bin/azurite: npm ci) on loopback ports and stop it.
@@ -17,12 +19,14 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 tiny=0
 side=""
+growth=0
 args=()
 prev=""
 for a in "$@"; do
   if [[ "$a" == "--tiny" ]]; then tiny=1
   elif [[ "$a" == "--parity" ]]; then side="0,1,2"
   elif [[ "$prev" == "--only" && "$a" == "side-by-side" ]]; then side="0"; unset 'args[${#args[@]}-1]'
+  elif [[ "$prev" == "--only" && "$a" == "growth" ]]; then growth=1; unset 'args[${#args[@]}-1]'
   else args+=("$a"); fi
   prev="$a"
 done
@@ -45,7 +49,11 @@ if [[ $tiny == 0 ]] && ! study_python; then
   fi
   study_python || echo "note: /usr/bin/python3 cannot import torch: the study's code will NOT be measured and no ratio is reported"
 fi
-if [[ -n $side ]]; then
+if [[ $growth == 1 ]]; then
+  echo "== cost as work grows"
+  results=bench/results.json; [[ $tiny == 1 ]] && results="$work/results-tiny.json"
+  dotnet "$bench" growth --cli "$cli" --work "$work" --results "$results" $([[ $tiny == 1 ]] && echo --tiny) "${args[@]}"
+elif [[ -n $side ]]; then
   echo "== side by side: the study's code and distillery run (seeds $side)"
   dotnet "$bench" sidebyside --cli "$cli" --work "$work" --results bench/results.json --seeds "$side" "${args[@]}"
 elif [[ $tiny == 1 ]]; then

@@ -107,7 +107,13 @@ public sealed partial class Driver(string cli, string work)
         var bytes = store.ReadAsync($"runs/{runId}/results.json").GetAwaiter().GetResult()
                     ?? throw new InvalidOperationException($"{label}: no results.json in {store.Describe()}");
         var results = JsonNode.Parse(bytes) ?? throw new InvalidOperationException($"{label}: empty results.json");
-        var jobs = results["jobs"]!.AsArray().Select(j => new Job(j!["kind"]!.GetValue<string>(), j["fold"]!.GetValue<int>(),
+        // A run of several experiments indexes theirs: its jobs are all of theirs, its timings theirs (one orchestration).
+        var experiments = results["parts"] is JsonArray parts
+            ? parts.Select(p => JsonNode.Parse(store.ReadAsync(p!["resultsPath"]!.GetValue<string>()).GetAwaiter().GetResult()
+                                               ?? throw new InvalidOperationException($"{label}: {p["resultsPath"]} is missing"))!).ToList()
+            : [results];
+        if (experiments.Count > 1 || !ReferenceEquals(experiments[0], results)) results["timings"] = experiments[0]["timings"]!.DeepClone();
+        var jobs = experiments.SelectMany(e => e["jobs"]!.AsArray()).Select(j => new Job(j!["kind"]!.GetValue<string>(), j["fold"]!.GetValue<int>(),
             j["seconds"]!.GetValue<double>(), j["worker"]?.GetValue<string>() ?? "")).ToList();
         return new CliRun(label, runId, run.Wall, run.MaxRssKb, results, jobs, run.Stdout) { Load = (run.LoadBefore, run.LoadAfter) };
     }

@@ -76,6 +76,19 @@ try
             Console.WriteLine(failures.Count == 0 ? "side by side: all targets met" : "side by side missed: " + string.Join("; ", failures));
             return 0;
         }
+        case "growth":
+        {
+            // Cost as work grows (bench/run.sh --only growth), merged into the results file.
+            var resultsPath = Arg("--results", "bench/results.json");
+            var driver = new Driver(Arg("--cli", ""), Arg("--work", Path.Combine(Path.GetTempPath(), "distillery-bench")));
+            var section = Growth.Run(driver, Directory.GetCurrentDirectory(), Flag("--tiny") ? 40 : 381, Flag("--tiny"));
+            section["machine"] = Driver.Machine();
+            var results = File.Exists(resultsPath) ? JsonNode.Parse(File.ReadAllText(resultsPath))!.AsObject() : new JsonObject();
+            results["growth"] = section;
+            File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            if (!Flag("--tiny")) foreach (var readme in new[] { "bench/README.md", "README.md" }) Readme.Regenerate(results, readme);
+            return 0;
+        }
         case "loop":
             return await Loop.RunAsync(Arg("--from", ""), Arg("--run-id", ""), Arg("--out", "."), argv.Contains("--connection") ? Arg("--connection", "") : null,
                 int.Parse(Arg("--parallel", $"{Environment.ProcessorCount}")));
@@ -91,6 +104,7 @@ try
                                             [--p1-reps N] [--p2-reps N] [--skip-p1] [--only durable]
                        distillery-bench sidebyside --cli PATH [--results F] [--seeds 0 | 0,1,2] [--reference-threads 1,2] [--python /usr/bin/python3]
                                             [--reference ../shared/reference/study_reference.py]  the study's code vs distillery run
+                       distillery-bench growth --cli PATH [--results F] [--tiny]  cost as windows and locations grow, one process and two workers
                        distillery-bench loop --from RUNID --run-id ID [--out DIR | --connection C] [--parallel N]  a run's jobs, no durable host
                        distillery-bench readme [--results bench/results.json]  regenerate the READMEs' benchmark blocks
                        distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass

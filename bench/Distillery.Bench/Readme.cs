@@ -18,7 +18,8 @@ public static class Readme
             text = Replace(text, "durable-summary", DurableSummary(durable), path);
         }
         if (results["sideBySide"] is JsonObject side && side["rows"] is not null) text = Replace(text, "side-by-side", SideBySideTable(side, "sideBySide"), path);
-        if (results["parity"] is JsonObject parity && parity["losses"] is not null) text = Replace(text, "parity", Losses(parity, "parity"), path);
+        if (results["parity"] is JsonObject parity && parity["losses"] is not null) text = Replace(text, "parity", Parity(parity), path);
+        if (results["growth"] is JsonObject growth && growth["oneProcess"] is not null) text = Replace(text, "growth", Growth(growth), path);
         File.WriteAllText(path, text);
     }
 
@@ -53,16 +54,49 @@ public static class Readme
         return $"{D(first["teacher"]!["meanTest"]):F3} / {D(first["studentTestVsTruth"]!["mean"]):F3} / {D(first["fnn"]!["meanTest"]):F3}";
     }
 
-    private static string Losses(JsonObject s, string key)
+    private static string Parity(JsonObject p)
     {
         var sb = new StringBuilder();
-        var over = s["losses"]!.AsArray().FirstOrDefault()?["over"]?.GetValue<string>() ?? "folds";
-        sb.AppendLine($"Final losses of the default study run, the study's code vs Distillery (bench/results.json `{key}`), mean ± SEM over the {over}; " +
+        var seeds = string.Join(", ", p["seeds"]!.AsArray().Select(x => x!.GetValue<int>()));
+        sb.AppendLine($"{Machine(p["machine"])}; bench/results.json `parity`, written by `bench/run.sh --parity`: the default study run with seeds {seeds} " +
+                      "on both sides (the study's code `--seed`, `distillery run --seed`), and Distillery once more with `--kernels libtorch` (libtorch's " +
+                      "autograd and Adam, the arithmetic before the fused steps). Per seed the mean over the folds, then mean ± SEM over the seeds. " +
+                      "The seeds ran two at a time, one thread each: these runs' times are not a speed measure.");
+        sb.AppendLine();
+        sb.Append(Losses(p, "parity", "losses", "Distillery (fused, the default)"));
+        if (p["lossesLibtorch"] is not null)
+        {
+            sb.AppendLine();
+            sb.Append(Losses(p, "parity", "lossesLibtorch", "Distillery `--kernels libtorch`"));
+        }
+        if (p["perSeed"] is JsonArray perSeed)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Per seed (mean over the folds; best teacher fold in brackets), the study's code / fused / libtorch:");
+            sb.AppendLine();
+            sb.AppendLine("| seed | teacher train | teacher test | student train (vs teacher) | student test (vs teacher) | FNN train | FNN test |");
+            sb.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var row in perSeed)
+            {
+                string Cell(string model, string loss) => string.Join(" / ", new[] { "study", "fused", "libtorch" }.Select(side => $"{D(row![side]![model]![loss]):F3}"));
+                var folds = string.Join(" / ", new[] { "study", "fused", "libtorch" }.Select(side => row![side]!["bestTeacherFold"]?.ToJsonString() ?? "?"));
+                sb.AppendLine($"| {row!["seed"]} ({folds}) | {Cell("teacher", "train")} | {Cell("teacher", "test")} | {Cell("student", "train")} | " +
+                              $"{Cell("student", "test")} | {Cell("fnn", "train")} | {Cell("fnn", "test")} |");
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Losses(JsonObject s, string key, string field = "losses", string ours = "Distillery")
+    {
+        var sb = new StringBuilder();
+        var over = s[field]!.AsArray().FirstOrDefault()?["over"]?.GetValue<string>() ?? "folds";
+        sb.AppendLine($"Final losses of the default study run, the study's code vs {ours} (bench/results.json `{key}.{field}`), mean ± SEM over the {over}; " +
                       "\"within\" means |Δ| ≤ 2 combined SEM:");
         sb.AppendLine();
-        sb.AppendLine("| model | loss | the study's code | Distillery | 2 combined SEM | within |");
+        sb.AppendLine($"| model | loss | the study's code | {ours} | 2 combined SEM | within |");
         sb.AppendLine("|---|---|---:|---:|---:|---|");
-        foreach (var l in s["losses"]!.AsArray())
+        foreach (var l in s[field]!.AsArray())
             sb.AppendLine($"| {l!["model"]} | {l["loss"]} | {D(l["study"]!["mean"]):F4} ± {D(l["study"]!["sem"]):F4} | " +
                           $"{D(l["distillery"]!["mean"]):F4} ± {D(l["distillery"]!["sem"]):F4} | {D(l["twoCombinedSem"]):F4} | {((bool)l["within"]! ? "yes" : "**no**")} |");
         return sb.ToString();
@@ -125,6 +159,32 @@ public static class Readme
                       $"as long side by side, which alone caps the speed-up on this machine at {2 / slowdown:F2}×; the rest of the " +
                       $"difference is time outside the jobs ({D(one["processWall"]) - D(one["jobSeconds"]):F1} s in the one-process run: start-up, " +
                       "queue polling between phases, the report).");
+        return sb.ToString();
+    }
+
+    private static string Growth(JsonObject g)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"{Machine(g["machine"])}; bench/results.json `growth`, written by `bench/run.sh --only growth` (or the full run): {g["what"]}.");
+        foreach (var (name, key) in new[] { ("One process (in memory, every core)", "oneProcess"), ("Two worker processes (the run + one `distillery worker`, " +
+                     "one job at a time each, Azure Storage task hub on Azurite; peak RSS of the run command's process)", "twoWorkers") })
+        {
+            var sweep = g[key]!;
+            sb.AppendLine();
+            sb.AppendLine($"{name}:");
+            sb.AppendLine();
+            sb.AppendLine("| size | process wall | job seconds | peak RSS | jobs per process |");
+            sb.AppendLine("|---|---:|---:|---:|---|");
+            foreach (var axis in new[] { "windows", "locations" })
+            {
+                foreach (var p in sweep[axis]!.AsArray())
+                    sb.AppendLine($"| {p![axis]} {axis}{(axis == "windows" ? $" ({D(p["factor"]):0.#}×)" : "")} | {D(p["processWall"]):F1} s | {D(p["jobSeconds"]):F1} s | " +
+                                  $"{(p["peakRssKb"] is { } r ? $"{r.GetValue<long>() / 1024.0:F0} MB" : "—")} | " +
+                                  $"{string.Join(" + ", p["jobsPerWorker"]!.AsArray().Select(v => v!.GetValue<int>()))} |");
+                var e = sweep["exponents"]![axis]!;
+                sb.AppendLine($"| exponent in {axis} | **{D(e["processWall"]):F2}** | {D(e["jobSeconds"]):F2} | {D(e["peakRss"]):F2} | |");
+            }
+        }
         return sb.ToString();
     }
 

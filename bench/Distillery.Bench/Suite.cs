@@ -52,6 +52,10 @@ public static class Suite
         var durable = DurableBench.Run(driver, Directory.GetCurrentDirectory(), p1Options, p2Options, tiny, failures);
         durable["machine"] = machine.DeepClone();
 
+        // Cost as work grows: the fast preset against windows and locations, one process and two workers.
+        var growth = Growth.Run(driver, Directory.GetCurrentDirectory(), tiny ? 40 : 381, tiny);
+        growth["machine"] = machine.DeepClone();
+
         // P3: inference, in process.
         // US_FL's shape (the embedded file; run.sh runs from the repository root).
         using var fx = Fixture.Load(DefaultData.Path);
@@ -188,6 +192,7 @@ public static class Suite
             ["fittedExponentWall"] = Math.Round(exponentWall, 3),
         };
         results["durable"] = durable;
+        results["growth"] = growth;
         results["failures"] = new JsonArray(failures.Select(f => (JsonNode)f).ToArray());
         Write(results, resultsPath, work, tiny);
         if (tiny)
