@@ -19,7 +19,11 @@ public static class Readme
         }
         if (results["sideBySide"] is JsonObject side && side["rows"] is not null) text = Replace(text, "side-by-side", SideBySideTable(side, "sideBySide"), path);
         if (results["parity"] is JsonObject parity && parity["losses"] is not null) text = Replace(text, "parity", Parity(parity), path);
-        if (results["growth"] is JsonObject growth && growth["oneProcess"] is not null) text = Replace(text, "growth", Growth(growth), path);
+        if (results["growth"] is JsonObject growth && growth["oneProcess"] is not null)
+        {
+            text = Replace(text, "growth", Growth(growth), path);
+            text = Replace(text, "growth-summary", GrowthSummary(growth), path);
+        }
         File.WriteAllText(path, text);
     }
 
@@ -43,6 +47,15 @@ public static class Readme
             var m = r["meanTestVsTruth"]!;
             sb.AppendLine($"| {r["name"]} | {D(r["processWall"]):F1} s | **{ratio:F1}×** | {target} | {D(m["teacher"]):F3} / {D(m["student"]):F3} / {D(m["fnn"]):F3} |");
         }
+        sb.AppendLine();
+        sb.AppendLine("Where each run's time goes: the orchestration (results.json `timings.wall`: from the first step to the last job), the rest of " +
+                      "the process (start-up, the report, exit), the data preparation, and the training jobs' own seconds summed over both cores:");
+        sb.AppendLine();
+        sb.AppendLine("| run | process | orchestration | outside it | prepare | job seconds | peak RSS |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in s["rows"]!.AsArray().Where(r => r!["orchestrationWall"] is not null))
+            sb.AppendLine($"| {r!["name"]} | {D(r["processWall"]):F1} s | {D(r["orchestrationWall"]):F1} s | {D(r["outsideOrchestration"]):F1} s | " +
+                          $"{D(r["prepare"]):F1} s | {D(r["jobSeconds"]):F1} s | {(r["peakRssKb"] is { } k ? $"{k.GetValue<long>() / 1024.0:F0} MB" : "—")} |");
         sb.AppendLine();
         sb.Append(Losses(s, key));
         return sb.ToString();
@@ -186,6 +199,24 @@ public static class Readme
             }
         }
         return sb.ToString();
+    }
+
+    private static string GrowthSummary(JsonObject g)
+    {
+        string Line(string key, string name)
+        {
+            var sweep = g[key]!;
+            var e = sweep["exponents"]!;
+            string Ends(string axis)
+            {
+                var points = sweep[axis]!.AsArray();
+                return $"{points[0]![axis]} → {points[^1]![axis]} {axis}: {D(points[0]!["processWall"]):F1} → {D(points[^1]!["processWall"]):F1} s";
+            }
+            return $"{name}: {Ends("windows")} (wall ∝ windows^{D(e["windows"]!["processWall"]):F2}, peak memory ^{D(e["windows"]!["peakRss"]):F2}); " +
+                   $"{Ends("locations")} (wall ∝ locations^{D(e["locations"]!["processWall"]):F2}, peak memory ^{D(e["locations"]!["peakRss"]):F2})";
+        }
+        return $"{Machine(g["machine"])}: {Line("oneProcess", "one process")}; {Line("twoWorkers", "two worker processes")}. Tables: " +
+               "[bench/README.md](bench/README.md#cost-as-work-grows).\n";
     }
 
     private static string DurableSummary(JsonObject d)

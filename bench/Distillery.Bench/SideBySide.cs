@@ -100,6 +100,11 @@ public static class SideBySide
         if (withBackends)
         {
             rows.Add(Row("`--preset fast`", driver.RunCli("p2", ["--data", data, "--preset", "fast"]), referenceWall, P2Target, failures));
+            // What the fused kernels buy: the same two runs with libtorch's autograd and Adam.
+            rows.Add(Row("`--preset fast --kernels libtorch`", driver.RunCli("p2-libtorch", ["--data", data, "--preset", "fast", "--kernels", "libtorch"]),
+                referenceWall, null, failures));
+            rows.Add(Row("study (default) `--kernels libtorch`", driver.RunCli("p1-libtorch", ["--data", data, "--kernels", "libtorch"]),
+                referenceWall, null, failures));
             rows.Add(Row("`--protocol leakage-free --preset forecast`",
                 driver.RunCli("forecast", ["--data", data, "--protocol", "leakage-free", "--preset", "forecast"]), referenceWall, null, failures));
             using var azurite = Azurite.Start(repositoryRoot);
@@ -153,6 +158,10 @@ public static class SideBySide
         {
             ["name"] = name, ["runId"] = run.RunId, ["processWall"] = Math.Round(run.ProcessWall, 2), ["peakRssKb"] = run.MaxRssKb,
             ["ratio"] = Math.Round(ratio, 2), ["target"] = target,
+            // Where the time goes: the orchestration (results.json timings.wall: prepare to the last job), the rest of
+            // the process (start-up, the report, exit), and the jobs' own seconds summed.
+            ["orchestrationWall"] = Math.Round(run.Wall, 2), ["outsideOrchestration"] = Math.Round(run.ProcessWall - run.Wall, 2),
+            ["prepare"] = Math.Round(run.Timing("prepare"), 2), ["jobSeconds"] = Math.Round(run.JobSeconds, 2),
             ["meanTestVsTruth"] = new JsonObject
             {
                 ["teacher"] = run.MeanTest("teacher"), ["student"] = run.StudentVsTruth, ["fnn"] = run.MeanTest("fnn"),
