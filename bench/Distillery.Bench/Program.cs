@@ -30,6 +30,12 @@ try
             MiniBatchProfile.Run(fx, int.Parse(Arg("--passes", "10")), int.Parse(Arg("--batch-size", "32")));
             return 0;
         }
+        case "diag":
+        {
+            using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
+            Diag.Run(fx);
+            return 0;
+        }
         case "infer":
         {
             using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
