@@ -30,12 +30,6 @@ try
             MiniBatchProfile.Run(fx, int.Parse(Arg("--passes", "10")), int.Parse(Arg("--batch-size", "32")));
             return 0;
         }
-        case "diag":
-        {
-            using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
-            Diag.Run(fx);
-            return 0;
-        }
         case "infer":
         {
             using var fx = Fixture.Load(Arg("--data", DefaultData.Path));
@@ -113,6 +107,7 @@ try
                        distillery-bench growth --cli PATH [--results F] [--tiny]  cost as windows and locations grow, one process and two workers
                        distillery-bench loop --from RUNID --run-id ID [--out DIR | --connection C] [--parallel N]  a run's jobs, no durable host
                        distillery-bench readme [--results bench/results.json]  regenerate the READMEs' benchmark blocks
+                       distillery-bench minibatch [--data CSV] [--passes N] [--batch-size 32]  a mini-batch pass per phase, fused vs libtorch
                        distillery-bench profile [--data CSV] [--reps N] [--models teacher,student]  per-phase cost of a batch-1 pass
                        distillery-bench infer [--data CSV] [--iterations N] P3 only
                        distillery-bench serve --run runs/ID [--data CSV] [--calls N]  predict latency per request (#5)
