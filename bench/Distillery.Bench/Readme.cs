@@ -17,7 +17,11 @@ public static class Readme
             text = Replace(text, "durable", Durable(durable), path);
             text = Replace(text, "durable-summary", DurableSummary(durable), path);
         }
-        if (results["sideBySide"] is JsonObject side && side["rows"] is not null) text = Replace(text, "side-by-side", SideBySideTable(side, "sideBySide"), path);
+        if (results["sideBySide"] is JsonObject side && side["rows"] is not null)
+        {
+            text = Replace(text, "side-by-side", SideBySideTable(side, "sideBySide"), path);
+            text = Replace(text, "run-time", RunTime(side), path);
+        }
         if (results["parity"] is JsonObject parity && parity["losses"] is not null) text = Replace(text, "parity", Parity(parity), path);
         if (results["growth"] is JsonObject growth && growth["oneProcess"] is not null)
         {
@@ -59,6 +63,16 @@ public static class Readme
         sb.AppendLine();
         sb.Append(Losses(s, key));
         return sb.ToString();
+    }
+
+    /// <summary>The quick start's sentence on how long the default run and the fast preset take.</summary>
+    private static string RunTime(JsonObject s)
+    {
+        var rows = s["rows"]!.AsArray();
+        double Wall(string name) => rows.FirstOrDefault(r => r!["name"]!.GetValue<string>() == name)?["processWall"] is { } w ? D(w) : double.NaN;
+        return $"In the last side-by-side benchmark on this 2-core machine ({Machine(s["machine"])}) it took {Wall("study (default), `distillery run`"):F1} s, " +
+               $"and `--preset fast` (mini-batches) {Wall("`--preset fast`"):F1} s, against {D(s["referenceBest"]!["processWall"]):F0} s for the study's own code; " +
+               "see [Timings](#timings).\n";
     }
 
     private static string Reference(JsonObject s)
