@@ -70,7 +70,7 @@ public static class Readme
     {
         var rows = s["rows"]!.AsArray();
         double Wall(string name) => rows.FirstOrDefault(r => r!["name"]!.GetValue<string>() == name)?["processWall"] is { } w ? D(w) : double.NaN;
-        return $"In the last side-by-side benchmark on this 2-core machine ({Machine(s["machine"])}) it took {Wall("study (default), `distillery run`"):F1} s, " +
+        return $"In the last side-by-side benchmark on this machine ({Machine(s["machine"])}) it took {Wall("study (default), `distillery run`"):F1} s, " +
                $"and `--preset fast` (mini-batches) {Wall("`--preset fast`"):F1} s, against {D(s["referenceBest"]!["processWall"]):F0} s for the study's own code; " +
                "see [Timings](#timings).\n";
     }
