@@ -72,26 +72,49 @@ public sealed class ExperimentHost : IAsyncDisposable
         var poll = Durable.Backend is DurableBackend.InMemory ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
         var limit = patience ?? TimeSpan.FromMinutes(5);
         DateTime? unreachableSince = null;
-        while (true)
+        // The backend's own wait ends the moment the run does (no poll interval lost at the end); the polls between
+        // report progress. A wait that fails (the backend unreachable) is started again.
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<OrchestrationMetadata>? completion = null;
+        try
         {
-            OrchestrationMetadata? state;
-            try
+            while (true)
             {
-                state = await Client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct);
-                unreachableSince = null;
+                if (completion is null || completion.IsFaulted)
+                {
+                    _ = completion?.Exception; // observed: the polls below report an unreachable backend
+                    completion = Client.WaitForInstanceCompletionAsync(runId, getInputsAndOutputs: true, waiting.Token);
+                }
+                OrchestrationMetadata? state;
+                try
+                {
+                    state = await Client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct);
+                    unreachableSince = null;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    unreachableSince ??= DateTime.UtcNow;
+                    if (DateTime.UtcNow - unreachableSince > limit)
+                        throw new IOException($"{Durable.Backend.Describe()} unreachable for {limit.TotalSeconds:0} s: {e.Message}", e);
+                    await Task.Delay(poll, ct);
+                    continue;
+                }
+                if (state is null) throw new InvalidOperationException($"orchestration {runId} vanished");
+                onStatus?.Invoke(state);
+                if (state.IsCompleted) return state;
+                await Task.WhenAny(completion, Task.Delay(poll, ct));
+                ct.ThrowIfCancellationRequested();
+                if (completion is { IsCompletedSuccessfully: true, Result: { IsCompleted: true } done })
+                {
+                    onStatus?.Invoke(done);
+                    return done;
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                unreachableSince ??= DateTime.UtcNow;
-                if (DateTime.UtcNow - unreachableSince > limit)
-                    throw new IOException($"{Durable.Backend.Describe()} unreachable for {limit.TotalSeconds:0} s: {e.Message}", e);
-                await Task.Delay(poll, ct);
-                continue;
-            }
-            if (state is null) throw new InvalidOperationException($"orchestration {runId} vanished");
-            onStatus?.Invoke(state);
-            if (state.IsCompleted) return state;
-            await Task.Delay(poll, ct);
+        }
+        finally
+        {
+            waiting.Cancel();
+            _ = completion?.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 

@@ -58,8 +58,10 @@ public static class RunReport
         var threads = TorchSharp.torch.get_num_threads();
         var sweepCharts = await SweepChartsAsync(artifacts, results, foldData[studentFold], studentFold, teacherTiming, timedWindow, options, ct);
 
-        var lossCharts = LossCharts(results, options).Concat(sweepCharts).ToList();
+        // Each chart is its own plot: the loss charts render on another core while the window charts render here.
+        var lossChartsRendered = Task.Run(() => LossCharts(results, options), ct);
         var windowCharts = windows.Select((w, i) => WindowChart(results, meta, matrix, w, i, predictions, calibrations, options)).ToList();
+        var lossCharts = (await lossChartsRendered).Concat(sweepCharts).ToList();
         var charts = lossCharts.Concat(windowCharts).ToList();
 
         var chartPaths = new List<string>();
