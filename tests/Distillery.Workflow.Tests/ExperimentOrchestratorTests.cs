@@ -114,8 +114,9 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
     [Fact]
     public async Task A_job_starts_as_soon_as_a_slot_frees()
     {
-        // The sidecar's own dispatcher, at its cap, looks for a free slot every 500 ms: a run of short jobs would wait
-        // 250 ms on average between jobs. The worker's cap hands a slot over at once.
+        // The sidecar's own dispatcher, at its cap, looks for a free slot every 500 ms: short jobs waited ~500 ms
+        // between one another (497 ms measured on that code). The worker's cap hands a slot over at once; what is left
+        // is the job's own loading and writing, ~100 ms idle and up to ~250 ms with the machine's cores busy elsewhere.
         using var dir = new TempDir();
         var observer = new JobSpans();
         await using var host = await ExperimentHost.StartAsync(new LocalDirectoryStore(dir.Path), new DataSourceOptions(),
@@ -124,7 +125,7 @@ public class ExperimentOrchestratorTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
         var gaps = observer.Gaps();
         Assert.True(gaps.Count >= 5, $"{gaps.Count} gaps");
-        Assert.True(gaps.Average() < 175, $"mean gap between one job's last pass and the next job's first {gaps.Average():F0} ms ({string.Join(", ", gaps.Select(g => $"{g:F0}"))})");
+        Assert.True(gaps.Average() < 330, $"mean gap between one job's last pass and the next job's first {gaps.Average():F0} ms ({string.Join(", ", gaps.Select(g => $"{g:F0}"))})");
     }
 
     /// <summary>First and last pass time of every job; overlapping spans mean jobs ran at the same time.</summary>
