@@ -49,7 +49,9 @@ public static class Readme
             var ratio = D(r!["ratio"]);
             var target = r["target"] is { } t ? $"≥ {D(t):0}×: {(ratio >= D(t) ? "met" : "missed")}" : "—";
             var m = r["meanTestVsTruth"]!;
-            sb.AppendLine($"| {r["name"]} | {D(r["processWall"]):F1} s | **{ratio:F1}×** | {target} | {D(m["teacher"]):F3} / {D(m["student"]):F3} / {D(m["fnn"]):F3} |");
+            // Short rows are the median of several runs: their walls, in order, beside it.
+            var walls = r["processWalls"] is JsonArray all ? $" (median of {string.Join(", ", all.Select(w => $"{D(w):F1}"))})" : "";
+            sb.AppendLine($"| {r["name"]} | {D(r["processWall"]):F1} s{walls} | **{ratio:F1}×** | {target} | {D(m["teacher"]):F3} / {D(m["student"]):F3} / {D(m["fnn"]):F3} |");
         }
         sb.AppendLine();
         sb.AppendLine("Where each run's time goes: the orchestration (results.json `timings.wall`: from the first step to the last job), the rest of " +
