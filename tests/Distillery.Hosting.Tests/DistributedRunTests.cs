@@ -171,9 +171,10 @@ public sealed class DistributedRunTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task Jobs_longer_than_the_takeover_timeout_are_renewed_not_trained_twice()
     {
-        // 30 passes (about 6 s a job) against a 3 s takeover: unrenewed, each job's message would reappear mid-job and
+        // 200 passes (several seconds a job; 30 passes no longer outlasted the takeover once the training hosts'
+        // code was optimised at once) against a 3 s takeover: unrenewed, each job's message would reappear mid-job and
         // the other worker would train it a second time.
-        string[] settings = ["--data", RepoPaths.UsFl, "--folds", "2", "--epochs", "29", "--threads", "1"];
+        string[] settings = ["--data", RepoPaths.UsFl, "--folds", "2", "--epochs", "199", "--threads", "1"];
         string[] hub = ["--connection", azurite.ConnectionString, "--task-hub", this.hub, "--takeover", "3"];
         await using var first = CliProcess.Start(["worker", .. hub, "--parallel", "1"]);
         await using var second = CliProcess.Start(["worker", .. hub, "--parallel", "1"]);
@@ -183,9 +184,10 @@ public sealed class DistributedRunTests(AzuriteFixture azurite) : IClassFixture<
             stderr.ToString());
         var results = await CompletedAsync("long", TimeSpan.FromMinutes(3), first, second);
 
-        Assert.True(results.Jobs.Max(j => j.Seconds) > 3, "the jobs must outlast the takeover timeout for this test to mean anything");
-        // Every job trained exactly once over both workers (its 3rd pass, the first one printed, appears once).
-        var starts = (first.Output + second.Output).Split('\n').Where(l => l.Contains("pass    3/30", StringComparison.Ordinal))
+        Assert.True(results.Jobs.Max(j => j.Seconds) > 3,
+            $"the jobs must outlast the takeover timeout for this test to mean anything (longest {results.Jobs.Max(j => j.Seconds):F1} s)");
+        // Every job trained exactly once over both workers (its 20th pass, the first one printed, appears once).
+        var starts = (first.Output + second.Output).Split('\n').Where(l => l.Contains("pass   20/200", StringComparison.Ordinal))
             .Select(l => l.Split("pass")[0].Trim()).ToList();
         Assert.Equal(6, starts.Count);
         Assert.Equal(6, starts.Distinct().Count());
