@@ -72,19 +72,14 @@ public sealed class ExperimentHost : IAsyncDisposable
         var poll = Durable.Backend is DurableBackend.InMemory ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
         var limit = patience ?? TimeSpan.FromMinutes(5);
         DateTime? unreachableSince = null;
-        // The backend's own wait ends the moment the run does (no poll interval lost at the end); the polls between
-        // report progress. A wait that fails (the backend unreachable) is started again.
+        // The backend's own wait returns the moment the run ends: it wakes the loop early, so the end is seen at once
+        // rather than at the next poll. A wait that ended without the run's end (the backend unreachable) is started again.
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Task<OrchestrationMetadata>? completion = null;
+        Task? ended = null;
         try
         {
             while (true)
             {
-                if (completion is null || completion.IsFaulted)
-                {
-                    _ = completion?.Exception; // observed: the polls below report an unreachable backend
-                    completion = Client.WaitForInstanceCompletionAsync(runId, getInputsAndOutputs: true, waiting.Token);
-                }
                 OrchestrationMetadata? state;
                 try
                 {
@@ -102,19 +97,20 @@ public sealed class ExperimentHost : IAsyncDisposable
                 if (state is null) throw new InvalidOperationException($"orchestration {runId} vanished");
                 onStatus?.Invoke(state);
                 if (state.IsCompleted) return state;
-                await Task.WhenAny(completion, Task.Delay(poll, ct));
-                ct.ThrowIfCancellationRequested();
-                if (completion is { IsCompletedSuccessfully: true, Result: { IsCompleted: true } done })
+                if (ended is null || ended.IsCompleted)
                 {
-                    onStatus?.Invoke(done);
-                    return done;
+                    _ = ended?.Exception; // observed: the polls report an unreachable backend
+                    ended = Client.WaitForInstanceCompletionAsync(runId, getInputsAndOutputs: false, waiting.Token);
                 }
+                var next = Task.Delay(poll, ct);
+                // A failed wait does not cut the poll short: the loop never spins on a backend that refuses it.
+                if (await Task.WhenAny(ended, next) == ended && !ended.IsCompletedSuccessfully) await next;
             }
         }
         finally
         {
             waiting.Cancel();
-            _ = completion?.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            _ = ended?.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 
